@@ -1,0 +1,130 @@
+/*
+ * cmd_ingest.c -- `sigtrail ingest CASE.db INPUT...`
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ingest.h"
+#include "opts.h"
+
+static void help(void)
+{
+    printf(
+        "usage: sigtrail ingest [OPTIONS] CASE.db INPUT...\n\n"
+        "Reads each INPUT into the case file CASE.db (created if needed).\n"
+        "The format is recognised from the content, never from the name;\n"
+        "gzip-compressed inputs are read as is and '-' reads standard input.\n"
+        "Every input is hashed (SHA-256) and recorded with this command "
+        "line;\nan input whose bytes are already in the case is skipped.\n\n"
+        "Options:\n"
+        "  --tz ZONE          zone of timestamps written without a UTC "
+        "offset\n"
+        "                     (compact style): -0800, +05:30 or an IANA "
+        "name\n"
+        "                     such as America/Los_Angeles; default UTC, "
+        "with a warning\n"
+        "  --date YYYY-MM-DD  date for formats that carry none\n"
+        "  --year YYYY        year for formats that carry none\n"
+        "  --date-order dmy|mdy  day/month order when the values are "
+        "ambiguous\n"
+        "  --format NAME      skip detection and use this parser "
+        "(see sigtrail formats)\n"
+        "  --force            ingest again even when the SHA-256 is known\n"
+        "  -q, --quiet        no progress line\n"
+        "  -h, --help         this help\n\n"
+        "Exit status: 0 all inputs ingested (or skipped as duplicates);\n"
+        "2 usage error, or at least one input rejected or cut short (the "
+        "others\nare ingested; a rejected input leaves the case as it "
+        "was).\n");
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"tz", required_argument, NULL, 't'},
+        {"date", required_argument, NULL, 'd'},
+        {"year", required_argument, NULL, 'y'},
+        {"date-order", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"force", no_argument, NULL, 'F'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    st_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    int c;
+    st_opts_reset();
+    while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+        switch (c) {
+        case 't': o.parse.tz = optarg; break;
+        case 'd': o.parse.date = optarg; break;
+        case 'y': {
+            char *e;
+            long y = strtol(optarg, &e, 10);
+            if (*e || y < 1970 || y > 2100)
+                return st_usage_error("ingest", "--year wants a year such as"
+                                      " 2024, not '%s'", optarg);
+            o.parse.year = (int)y;
+            break;
+        }
+        case 'o':
+            if (strcmp(optarg, "dmy") == 0)
+                o.parse.date_order = 'd';
+            else if (strcmp(optarg, "mdy") == 0)
+                o.parse.date_order = 'm';
+            else
+                return st_usage_error("ingest", "--date-order is dmy or mdy");
+            break;
+        case 'f': o.format = optarg; break;
+        case 'F': o.force = 1; break;
+        case 'q': o.quiet = 1; break;
+        case 'h': help(); return ST_EXIT_OK;
+        default: return st_usage_error("ingest", "bad option");
+        }
+    }
+    if (argc - optind < 2)
+        return st_usage_error("ingest", "needs a case file and at least one "
+                              "input");
+    const char *case_path = argv[optind];
+    st_store *st;
+    char err[512];
+    if (st_store_open(&st, case_path, ST_STORE_CREATE, err, sizeof err) < 0) {
+        st_error("ingest", "%s", err);
+        return ST_EXIT_ERROR;
+    }
+    o.run_id = st_store_run_begin(st, "ingest");
+    int bad = 0, added = 0;
+    for (int i = optind + 1; i < argc; i++) {
+        st_ingest_result r;
+        st_ingest_path(st, argv[i], &o, &r);
+        switch (r.status) {
+        case ST_INGESTED:
+        case ST_INGESTED_PARTIAL:
+            added++;
+            printf("ingested %s: %lld records (%s), %lld unparsed, %lld "
+                   "warnings, sha256 %s\n", argv[i], (long long)r.records,
+                   r.format, (long long)r.unparsed, (long long)r.warnings,
+                   r.sha256);
+            if (r.status == ST_INGESTED_PARTIAL) {
+                st_error("ingest", "%s", r.message);
+                bad++;
+            }
+            break;
+        case ST_SKIPPED_DUPLICATE:
+            printf("%s\n", r.message);
+            break;
+        case ST_REJECTED:
+            st_error("ingest", "%s", r.message);
+            bad++;
+            break;
+        }
+    }
+    if (added && st_store_ensure_indexes(st) < 0)
+        st_error("ingest", "%s", st_store_errmsg(st));
+    st_store_run_end(st, o.run_id, bad ? "some inputs rejected" : NULL);
+    st_store_close(st);
+    return bad ? ST_EXIT_ERROR : ST_EXIT_OK;
+}

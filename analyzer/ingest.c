@@ -1,0 +1,192 @@
+/*
+ * ingest.c -- the path from bytes to stored events.  See ingest.h.
+ */
+#include "ingest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "progress.h"
+
+#define MAX_STORED_WARNINGS 1000
+
+typedef struct sink_ctx {
+    st_store *st;
+    st_input *in;
+    int64_t source_id;
+    int64_t records, warnings, unparsed;
+    int store_failed;
+    st_progress progress;
+} sink_ctx;
+
+/* Stores one event; a store failure stops the parser. */
+static int sink_event(void *c, const st_event *ev)
+{
+    sink_ctx *s = c;
+    if (st_store_add_event(s->st, s->source_id, ev, NULL) < 0) {
+        s->store_failed = 1;
+        return 1;
+    }
+    s->records++;
+    if (ev->type.n == 8 && memcmp(ev->type.p, "Unparsed", 8) == 0)
+        s->unparsed++;
+    st_progress_tick(&s->progress, st_input_raw_consumed(s->in), s->records);
+    return 0;
+}
+
+/* Counts every warning; keeps the first MAX_STORED_WARNINGS verbatim. */
+static void sink_warn(void *c, int64_t line, const char *msg)
+{
+    sink_ctx *s = c;
+    if (s->warnings++ < MAX_STORED_WARNINGS)
+        st_store_add_warning(s->st, s->source_id, line, msg);
+    else if (s->warnings == MAX_STORED_WARNINGS + 1)
+        st_store_add_warning(s->st, s->source_id, 0,
+                             "further warnings counted but not stored");
+}
+
+static void sink_note(void *c, const char *key, const char *value)
+{
+    sink_ctx *s = c;
+    st_store_add_note(s->st, s->source_id, key, value);
+}
+
+/* True when the bytes look like binary data rather than text. */
+static int looks_binary(const uint8_t *p, size_t n)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == 0 || (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' &&
+                          p[i] != '\t'))
+            ctl++;
+    return n && ctl * 20 > n;
+}
+
+void st_ingest_input(st_store *st, st_input *in, const char *path,
+                     const char *member, int64_t parent_id,
+                     const st_ingest_opts *opts, st_ingest_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const char *label = member ? member : path;
+    size_t hn;
+    const uint8_t *head = st_input_peek(in, &hn);
+    int at_eof = hn < ST_PEEK_MAX;
+    const st_parser *parser = NULL;
+    int conf = 0;
+    if (hn == 0) {
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message, "%s: %s", label,
+                 st_input_error(in) ? st_input_error(in) : "empty input");
+        return;
+    }
+    if (opts->format) {
+        parser = st_parser_by_name(opts->format);
+        if (!parser) {
+            res->status = ST_REJECTED;
+            snprintf(res->message, sizeof res->message,
+                     "%s: unknown format '%s' (see sigtrail formats)", label,
+                     opts->format);
+            return;
+        }
+    } else {
+        parser = st_parser_detect(head, hn, at_eof, &conf);
+    }
+    if (!parser) {
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message,
+                 looks_binary(head, hn)
+                     ? "%s: binary data in no format sigtrail reads"
+                     : "%s: text in no format sigtrail recognises (first "
+                       "line does not look like a log export)",
+                 label);
+        return;
+    }
+    res->format = parser->name;
+
+    st_source_info info = {path, member, parent_id, opts->run_id};
+    sink_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    sc.st = st;
+    sc.in = in;
+    if (st_store_source_begin(st, &info, &sc.source_id) < 0) {
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message, "%s: %s", label,
+                 st_store_errmsg(st));
+        return;
+    }
+    st_progress_init(&sc.progress, label, st_input_raw_size(in), opts->quiet);
+    st_sink sink = {&sc, sink_event, sink_warn, sink_note};
+    char err[256] = "";
+    int rc = parser->read(in, &opts->parse, &sink, err, sizeof err);
+    st_progress_done(&sc.progress);
+    if (rc != ST_READ_INPUT_ERROR)
+        st_input_finish(in);
+    st_input_sha256_hex(in, res->sha256);
+    res->size = st_input_raw_consumed(in);
+    res->records = sc.records;
+    res->warnings = sc.warnings;
+    res->unparsed = sc.unparsed;
+    res->source_id = sc.source_id;
+
+    if (sc.store_failed || rc == ST_READ_REJECTED) {
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message, "%s: %s", label,
+                 sc.store_failed ? st_store_errmsg(st) : err);
+        st_store_source_rollback(st);
+        res->source_id = 0;
+        return;
+    }
+    int64_t dup = opts->force ? 0
+                              : st_store_source_by_sha(st, res->sha256,
+                                                       sc.source_id);
+    if (dup) {
+        st_store_source_rollback(st);
+        res->status = ST_SKIPPED_DUPLICATE;
+        res->source_id = dup;
+        snprintf(res->message, sizeof res->message,
+                 "%s: skipped, same SHA-256 as source %lld already in the "
+                 "case (use --force to ingest again)", label, (long long)dup);
+        return;
+    }
+    if (sc.records == 0 && rc == ST_READ_OK) {
+        /* A header and nothing else is a valid empty export; keep it so
+         * the analyst sees it was looked at. */
+        sink_warn(&sc, 0, "no records in this input");
+        res->warnings = sc.warnings;
+    }
+    st_source_result sr = {
+        res->sha256, res->size, parser->name, parser->version,
+        rc == ST_READ_INPUT_ERROR ? "partial" : "ingested",
+        rc == ST_READ_INPUT_ERROR ? err : NULL,
+        sc.records, sc.warnings, sc.unparsed};
+    if (st_store_source_commit(st, sc.source_id, &sr) < 0) {
+        res->status = ST_REJECTED;
+        res->source_id = 0;
+        snprintf(res->message, sizeof res->message, "%s: %s", label,
+                 st_store_errmsg(st));
+        return;
+    }
+    if (rc == ST_READ_INPUT_ERROR) {
+        res->status = ST_INGESTED_PARTIAL;
+        snprintf(res->message, sizeof res->message,
+                 "%s: %s; the %lld records read before it were kept", label,
+                 err, (long long)sc.records);
+    } else {
+        res->status = ST_INGESTED;
+    }
+}
+
+void st_ingest_path(st_store *st, const char *path,
+                    const st_ingest_opts *opts, st_ingest_result *res)
+{
+    st_input *in;
+    char err[400];
+    if (st_input_open_path(&in, path, err, sizeof err) < 0) {
+        memset(res, 0, sizeof *res);
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message, "%s", err);
+        return;
+    }
+    st_ingest_input(st, in, path, NULL, 0, opts, res);
+    st_input_close(in);
+}

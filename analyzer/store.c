@@ -1,0 +1,646 @@
+/*
+ * store.c -- SQLite evidence store.  See store.h for the contract and
+ * docs/store.md for the schema as users see it.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "utf8.h"
+#include "version.h"
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS runs(\n"
+    "  id INTEGER PRIMARY KEY, command TEXT NOT NULL, command_line TEXT,\n"
+    "  sigtrail_version TEXT, started_utc TEXT, ended_utc TEXT, note TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS sources(\n"
+    "  id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id),\n"
+    "  parent_id INTEGER REFERENCES sources(id), path TEXT NOT NULL,\n"
+    "  member TEXT, sha256 TEXT, size INTEGER, format TEXT,\n"
+    "  parser_version TEXT, sigtrail_version TEXT, command_line TEXT,\n"
+    "  started_utc TEXT, ended_utc TEXT, status TEXT, error TEXT,\n"
+    "  records INTEGER DEFAULT 0, warnings INTEGER DEFAULT 0,\n"
+    "  unparsed INTEGER DEFAULT 0);\n"
+    "CREATE TABLE IF NOT EXISTS source_notes(\n"
+    "  source_id INTEGER NOT NULL REFERENCES sources(id), key TEXT NOT NULL,\n"
+    "  value TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS warnings(\n"
+    "  id INTEGER PRIMARY KEY, source_id INTEGER REFERENCES sources(id),\n"
+    "  line INTEGER, message TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS strings(\n"
+    "  id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);\n"
+    "CREATE TABLE IF NOT EXISTS events(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  source_id INTEGER NOT NULL REFERENCES sources(id),\n"
+    "  line INTEGER, byte_offset INTEGER, locator TEXT,\n"
+    "  time_us INTEGER, time_text TEXT, utc_offset_min INTEGER,\n"
+    "  type_id INTEGER, event_type_id INTEGER,\n"
+    "  thread_id INTEGER, activity_id INTEGER, parent_activity_id INTEGER,\n"
+    "  pid INTEGER, ttl INTEGER, user_id INTEGER, trace_id INTEGER,\n"
+    "  mach_timestamp INTEGER, sender_pc INTEGER, signpost_id INTEGER,\n"
+    "  process_id INTEGER, process_path_id INTEGER, sender_id INTEGER,\n"
+    "  sender_path_id INTEGER, subsystem_id INTEGER, category_id INTEGER,\n"
+    "  message TEXT, message_raw BLOB, format_string_id INTEGER,\n"
+    "  process_uuid TEXT, sender_uuid TEXT, boot_uuid TEXT,\n"
+    "  timezone_name TEXT, signpost_name TEXT, signpost_scope TEXT,\n"
+    "  signpost_type TEXT, backtrace TEXT, source_json TEXT, extra TEXT);\n"
+    "CREATE VIEW IF NOT EXISTS event_view AS SELECT\n"
+    "  e.id, e.source_id, src.path AS source, e.line, e.byte_offset,\n"
+    "  e.locator, e.time_us,\n"
+    "  strftime('%Y-%m-%dT%H:%M:%S', e.time_us / 1000000, 'unixepoch')\n"
+    "    || printf('.%06dZ', e.time_us % 1000000) AS time_utc,\n"
+    "  e.time_text, e.utc_offset_min, t.value AS type,\n"
+    "  et.value AS event_type, printf('0x%x', e.thread_id) AS thread,\n"
+    "  printf('0x%x', e.activity_id) AS activity,\n"
+    "  printf('0x%x', e.parent_activity_id) AS parent_activity, e.pid,\n"
+    "  e.ttl, e.user_id, e.trace_id, e.mach_timestamp, e.sender_pc,\n"
+    "  e.signpost_id, p.value AS process, pp.value AS process_path,\n"
+    "  s.value AS sender, sp.value AS sender_path, ss.value AS subsystem,\n"
+    "  c.value AS category, e.message, e.message_raw,\n"
+    "  fs.value AS format_string, e.process_uuid, e.sender_uuid,\n"
+    "  e.boot_uuid, e.timezone_name, e.signpost_name, e.signpost_scope,\n"
+    "  e.signpost_type, e.backtrace, e.source_json, e.extra\n"
+    "FROM events e\n"
+    "  LEFT JOIN sources src ON src.id = e.source_id\n"
+    "  LEFT JOIN strings t ON t.id = e.type_id\n"
+    "  LEFT JOIN strings et ON et.id = e.event_type_id\n"
+    "  LEFT JOIN strings p ON p.id = e.process_id\n"
+    "  LEFT JOIN strings pp ON pp.id = e.process_path_id\n"
+    "  LEFT JOIN strings s ON s.id = e.sender_id\n"
+    "  LEFT JOIN strings sp ON sp.id = e.sender_path_id\n"
+    "  LEFT JOIN strings ss ON ss.id = e.subsystem_id\n"
+    "  LEFT JOIN strings c ON c.id = e.category_id\n"
+    "  LEFT JOIN strings fs ON fs.id = e.format_string_id;\n";
+
+static const char index_sql[] =
+    "CREATE INDEX IF NOT EXISTS events_time ON events(time_us);\n"
+    "CREATE INDEX IF NOT EXISTS events_source ON events(source_id, line);\n"
+    "CREATE INDEX IF NOT EXISTS sources_sha ON sources(sha256);\n";
+
+/* Interned-string cache: open addressing, cleared when full, so memory is
+ * bounded whatever the number of distinct strings. */
+#define ICACHE_SIZE (1u << 15)
+typedef struct icache_ent {
+    uint64_t hash;
+    int64_t id;
+    char *s;
+    size_t n;
+} icache_ent;
+
+enum {
+    S_EVENT, S_STR_GET, S_STR_PUT, S_WARN, S_NOTE, S_SRC_BEGIN, S_SRC_END,
+    S_SRC_BY_SHA, S_COUNT
+};
+
+struct st_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT];
+    icache_ent *cache;
+    size_t cache_used;
+    char err[512];
+    char *scratch;            /* sanitised text */
+    size_t scratch_cap;
+    int in_source;
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_EVENT] =
+        "INSERT INTO events(source_id,line,byte_offset,locator,time_us,"
+        "time_text,utc_offset_min,type_id,event_type_id,thread_id,"
+        "activity_id,parent_activity_id,pid,ttl,user_id,trace_id,"
+        "mach_timestamp,sender_pc,signpost_id,process_id,process_path_id,"
+        "sender_id,sender_path_id,subsystem_id,category_id,message,"
+        "message_raw,format_string_id,process_uuid,sender_uuid,boot_uuid,"
+        "timezone_name,signpost_name,signpost_scope,signpost_type,backtrace,"
+        "source_json,extra) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_STR_GET] = "SELECT id FROM strings WHERE value = ?",
+    [S_STR_PUT] = "INSERT INTO strings(value) VALUES(?)",
+    [S_WARN] = "INSERT INTO warnings(source_id,line,message) VALUES(?,?,?)",
+    [S_NOTE] = "INSERT INTO source_notes(source_id,key,value) VALUES(?,?,?)",
+    [S_SRC_BEGIN] =
+        "INSERT INTO sources(run_id,parent_id,path,member,sigtrail_version,"
+        "command_line,started_utc,status) VALUES(?,?,?,?,?,?,?,'ingesting')",
+    [S_SRC_END] =
+        "UPDATE sources SET sha256=?,size=?,format=?,parser_version=?,"
+        "status=?,error=?,records=?,warnings=?,unparsed=?,ended_utc=? "
+        "WHERE id=?",
+    [S_SRC_BY_SHA] =
+        "SELECT id FROM sources WHERE sha256 = ? AND id != ? AND "
+        "status IN ('ingested','partial') LIMIT 1",
+};
+
+extern const char *st_command_line;
+
+/* Current UTC time as ISO 8601 with microseconds. */
+static void now_utc(char buf[40])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+             (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+             tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+             tm.tm_sec % 100, (int)(ts.tv_nsec / 1000) % 1000000);
+}
+
+static int fail(st_store *st, const char *what)
+{
+    snprintf(st->err, sizeof st->err, "%s: %s", what,
+             st->db ? sqlite3_errmsg(st->db) : "no database");
+    return -1;
+}
+
+const char *st_store_errmsg(st_store *st) { return st->err; }
+sqlite3 *st_store_db(st_store *st) { return st->db; }
+
+/* Opens (and for ST_STORE_CREATE creates or upgrades) a case file.  A file
+ * that is not a sigtrail case, or one written by a newer schema, is refused
+ * rather than altered. */
+int st_store_open(st_store **out, const char *path, int mode, char *err,
+                  size_t errlen)
+{
+    *out = NULL;
+    st_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int flags = mode == ST_STORE_READONLY ? SQLITE_OPEN_READONLY
+              : mode == ST_STORE_WRITE ? SQLITE_OPEN_READWRITE
+              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (mode == ST_STORE_READONLY && access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s: no such case file", path);
+        free(st);
+        return -1;
+    }
+    if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
+        snprintf(err, errlen, "%s: cannot open case: %s", path,
+                 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        st_store_close(st);
+        return -1;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_stmt *q;
+    int version = -1, tables = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            version = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    if (version < 0) {
+        snprintf(err, errlen, "%s: not a sigtrail case (%s)", path,
+                 sqlite3_errmsg(st->db));
+        st_store_close(st);
+        return -1;
+    }
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1,
+                           &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            tables = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    if (version == 0 && tables > 0) {
+        snprintf(err, errlen, "%s: is an SQLite file but not a sigtrail case;"
+                 " refusing to touch it", path);
+        st_store_close(st);
+        return -1;
+    }
+    if (version > ST_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: case schema %d is newer than this sigtrail"
+                 " (%d); upgrade sigtrail", path, version, ST_SCHEMA_VERSION);
+        st_store_close(st);
+        return -1;
+    }
+    if (mode != ST_STORE_READONLY) {
+        char *e = NULL;
+        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL;"
+                             "PRAGMA cache_size=-16384;"
+                             "PRAGMA foreign_keys=OFF;", NULL, NULL, NULL);
+        if (version == 0) {
+            char sql[sizeof schema_sql + 64];
+            snprintf(sql, sizeof sql, "BEGIN;%sPRAGMA user_version=%d;COMMIT;",
+                     schema_sql, ST_SCHEMA_VERSION);
+            if (mode != ST_STORE_CREATE ||
+                sqlite3_exec(st->db, sql, NULL, NULL, &e) != SQLITE_OK) {
+                snprintf(err, errlen, "%s: %s", path,
+                         e ? e : "not a sigtrail case");
+                sqlite3_free(e);
+                st_store_close(st);
+                return -1;
+            }
+            char now[40];
+            now_utc(now);
+            sqlite3_stmt *m;
+            if (sqlite3_prepare_v2(st->db, "INSERT INTO meta VALUES"
+                                   "('created_utc',?),('created_by',?)", -1,
+                                   &m, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(m, 1, now, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(m, 2, "sigtrail " SIGTRAIL_VERSION, -1,
+                                  SQLITE_STATIC);
+                sqlite3_step(m);
+                sqlite3_finalize(m);
+            }
+        }
+        for (int i = 0; i < S_COUNT; i++)
+            if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+                                   SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                                   NULL) != SQLITE_OK) {
+                snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+                st_store_close(st);
+                return -1;
+            }
+        st->cache = calloc(ICACHE_SIZE, sizeof *st->cache);
+        if (!st->cache) {
+            snprintf(err, errlen, "out of memory");
+            st_store_close(st);
+            return -1;
+        }
+    } else if (version == 0) {
+        snprintf(err, errlen, "%s: not a sigtrail case", path);
+        st_store_close(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+static void cache_clear(st_store *st)
+{
+    if (!st->cache)
+        return;
+    for (size_t i = 0; i < ICACHE_SIZE; i++)
+        free(st->cache[i].s);
+    memset(st->cache, 0, ICACHE_SIZE * sizeof *st->cache);
+    st->cache_used = 0;
+}
+
+/* Closes the store; an open input transaction is rolled back. */
+void st_store_close(st_store *st)
+{
+    if (!st)
+        return;
+    if (st->in_source)
+        st_store_source_rollback(st);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    cache_clear(st);
+    free(st->cache);
+    free(st->scratch);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+/* Binds text that may be invalid UTF-8 or contain NUL; returns 1 when the
+ * bound text differs from the bytes (sanitised), 0 when exact, -1 on OOM. */
+static int bind_clean(st_store *st, sqlite3_stmt *s, int col, st_str v)
+{
+    if (!v.p) {
+        sqlite3_bind_null(s, col);
+        return 0;
+    }
+    if (st_utf8_clean(v.p, v.n)) {
+        sqlite3_bind_text(s, col, v.p, (int)v.n, SQLITE_STATIC);
+        return 0;
+    }
+    size_t need = st_utf8_sanitized_len(v.p, v.n);
+    if (need > st->scratch_cap) {
+        char *nb = realloc(st->scratch, need);
+        if (!nb)
+            return -1;
+        st->scratch = nb;
+        st->scratch_cap = need;
+    }
+    size_t k = st_utf8_sanitize(v.p, v.n, st->scratch);
+    sqlite3_bind_text(s, col, st->scratch, (int)k, SQLITE_TRANSIENT);
+    return 1;
+}
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;      /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* Returns the id of the interned string v (0 for absent), adding it when new. */
+static int64_t intern(st_store *st, st_str v)
+{
+    if (!v.p)
+        return 0;
+    uint64_t h = hash_bytes(v.p, v.n);
+    size_t i = (size_t)h & (ICACHE_SIZE - 1);
+    for (;;) {
+        icache_ent *e = &st->cache[i];
+        if (!e->hash)
+            break;
+        if (e->hash == h && e->n == v.n && memcmp(e->s, v.p, v.n) == 0)
+            return e->id;
+        i = (i + 1) & (ICACHE_SIZE - 1);
+    }
+    sqlite3_stmt *g = st->stmt[S_STR_GET], *p = st->stmt[S_STR_PUT];
+    int64_t id = 0;
+    if (bind_clean(st, g, 1, v) < 0)
+        return -1;
+    if (sqlite3_step(g) == SQLITE_ROW)
+        id = sqlite3_column_int64(g, 0);
+    sqlite3_reset(g);
+    if (!id) {
+        if (bind_clean(st, p, 1, v) < 0)
+            return -1;
+        int rc = sqlite3_step(p);
+        sqlite3_reset(p);
+        if (rc != SQLITE_DONE) {
+            /* sanitising can map two different byte strings to one text */
+            if (bind_clean(st, g, 1, v) < 0)
+                return -1;
+            if (sqlite3_step(g) == SQLITE_ROW)
+                id = sqlite3_column_int64(g, 0);
+            sqlite3_reset(g);
+            if (!id)
+                return fail(st, "intern");
+        } else {
+            id = sqlite3_last_insert_rowid(st->db);
+        }
+    }
+    if (st->cache_used * 4 >= ICACHE_SIZE * 3) {
+        cache_clear(st);
+        i = (size_t)h & (ICACHE_SIZE - 1);
+    }
+    char *copy = malloc(v.n ? v.n : 1);
+    if (copy) {
+        memcpy(copy, v.p, v.n);
+        while (st->cache[i].hash)
+            i = (i + 1) & (ICACHE_SIZE - 1);
+        st->cache[i] = (icache_ent){h, id, copy, v.n};
+        st->cache_used++;
+    }
+    return id;
+}
+
+/* Records the start of a writing command with the full command line. */
+int64_t st_store_run_begin(st_store *st, const char *command)
+{
+    sqlite3_stmt *q;
+    char now[40];
+    now_utc(now);
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO runs(command,command_line,"
+                           "sigtrail_version,started_utc) VALUES(?,?,?,?)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return fail(st, "run"), 0;
+    sqlite3_bind_text(q, 1, command, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, st_command_line, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, SIGTRAIL_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, now, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(st->db) : 0;
+}
+
+/* Stamps the end time (and a note) on a run. */
+void st_store_run_end(st_store *st, int64_t run_id, const char *note)
+{
+    sqlite3_stmt *q;
+    char now[40];
+    now_utc(now);
+    if (sqlite3_prepare_v2(st->db, "UPDATE runs SET ended_utc=?, note=? "
+                           "WHERE id=?", -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(q, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, note, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, run_id);
+    sqlite3_step(q);
+    sqlite3_finalize(q);
+}
+
+/* Starts the input's transaction and inserts its provisional row. */
+int st_store_source_begin(st_store *st, const st_source_info *info,
+                          int64_t *source_id)
+{
+    char now[40];
+    now_utc(now);
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "begin");
+    st->in_source = 1;
+    sqlite3_stmt *q = st->stmt[S_SRC_BEGIN];
+    if (info->run_id)
+        sqlite3_bind_int64(q, 1, info->run_id);
+    else
+        sqlite3_bind_null(q, 1);
+    if (info->parent_id)
+        sqlite3_bind_int64(q, 2, info->parent_id);
+    else
+        sqlite3_bind_null(q, 2);
+    bind_clean(st, q, 3, (st_str){info->path, strlen(info->path)});
+    bind_clean(st, q, 4, info->member ? (st_str){info->member,
+                                                strlen(info->member)}
+                                      : ST_STR_NULL);
+    sqlite3_bind_text(q, 5, SIGTRAIL_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, st_command_line, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, now, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        fail(st, "source");
+        st_store_source_rollback(st);
+        return -1;
+    }
+    *source_id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+static void bind_u64(sqlite3_stmt *s, int col, int have, uint64_t v)
+{
+    if (have)
+        sqlite3_bind_int64(s, col, (int64_t)v);   /* two's complement */
+    else
+        sqlite3_bind_null(s, col);
+}
+
+static void bind_i64(sqlite3_stmt *s, int col, int have, int64_t v)
+{
+    if (have)
+        sqlite3_bind_int64(s, col, v);
+    else
+        sqlite3_bind_null(s, col);
+}
+
+static void bind_id(sqlite3_stmt *s, int col, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(s, col, id);
+    else
+        sqlite3_bind_null(s, col);
+}
+
+/* Inserts one event; *id_out receives its row id. */
+int st_store_add_event(st_store *st, int64_t source_id, const st_event *ev,
+                       int64_t *id_out)
+{
+    sqlite3_stmt *s = st->stmt[S_EVENT];
+    unsigned h = ev->has;
+    int64_t ids[9];
+    st_str names[9] = {ev->type, ev->event_type, ev->process,
+                       ev->process_path, ev->sender, ev->sender_path,
+                       ev->subsystem, ev->category, ev->format_string};
+    for (int i = 0; i < 9; i++)
+        if ((ids[i] = intern(st, names[i])) < 0)
+            return -1;
+    sqlite3_bind_int64(s, 1, source_id);
+    bind_i64(s, 2, ev->line > 0, ev->line);
+    bind_i64(s, 3, ev->byte_offset >= 0, ev->byte_offset);
+    bind_clean(st, s, 4, ev->locator);
+    bind_i64(s, 5, h & ST_HAS_TIME, ev->time_us);
+    bind_clean(st, s, 6, ev->time_text);
+    bind_i64(s, 7, h & ST_HAS_OFFSET, ev->utc_offset_min);
+    bind_id(s, 8, ids[0]);
+    bind_id(s, 9, ids[1]);
+    bind_u64(s, 10, h & ST_HAS_THREAD, ev->thread_id);
+    bind_u64(s, 11, h & ST_HAS_ACTIVITY, ev->activity_id);
+    bind_u64(s, 12, h & ST_HAS_PARENT_ACT, ev->parent_activity_id);
+    bind_i64(s, 13, h & ST_HAS_PID, ev->pid);
+    bind_i64(s, 14, h & ST_HAS_TTL, ev->ttl);
+    bind_i64(s, 15, h & ST_HAS_USER, ev->user_id);
+    bind_u64(s, 16, h & ST_HAS_TRACE, ev->trace_id);
+    bind_u64(s, 17, h & ST_HAS_MACH, ev->mach_timestamp);
+    bind_u64(s, 18, h & ST_HAS_SENDER_PC, ev->sender_pc);
+    bind_u64(s, 19, h & ST_HAS_SIGNPOST_ID, ev->signpost_id);
+    for (int i = 2; i < 8; i++)
+        bind_id(s, 18 + i, ids[i]);
+    int changed = bind_clean(st, s, 26, ev->message);
+    if (changed < 0)
+        return fail(st, "out of memory");
+    if (changed)
+        sqlite3_bind_blob(s, 27, ev->message.p, (int)ev->message.n,
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 27);
+    bind_id(s, 28, ids[8]);
+    st_str rest[10] = {ev->process_uuid, ev->sender_uuid, ev->boot_uuid,
+                       ev->timezone_name, ev->signpost_name,
+                       ev->signpost_scope, ev->signpost_type,
+                       ev->backtrace_json, ev->source_json, ev->extra_json};
+    for (int i = 0; i < 10; i++)
+        bind_clean(st, s, 29 + i, rest[i]);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return fail(st, "insert event");
+    if (id_out)
+        *id_out = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+int st_store_add_warning(st_store *st, int64_t source_id, int64_t line,
+                         const char *msg)
+{
+    sqlite3_stmt *q = st->stmt[S_WARN];
+    bind_id(q, 1, source_id);
+    bind_i64(q, 2, line > 0, line);
+    bind_clean(st, q, 3, (st_str){msg, strlen(msg)});
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(st, "warning");
+}
+
+int st_store_add_note(st_store *st, int64_t source_id, const char *key,
+                      const char *value)
+{
+    sqlite3_stmt *q = st->stmt[S_NOTE];
+    sqlite3_bind_int64(q, 1, source_id);
+    sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+    bind_clean(st, q, 3, value ? (st_str){value, strlen(value)}
+                               : ST_STR_NULL);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(st, "note");
+}
+
+/* Binds the result columns of a sources row (shared by commit/record). */
+static void bind_result(st_store *st, sqlite3_stmt *q,
+                        const st_source_result *r, int64_t id)
+{
+    char now[40];
+    now_utc(now);
+    sqlite3_bind_text(q, 1, r->sha256, -1, SQLITE_TRANSIENT);
+    bind_i64(q, 2, r->size >= 0, r->size);
+    sqlite3_bind_text(q, 3, r->format, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, r->parser_version, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, r->status, -1, SQLITE_TRANSIENT);
+    bind_clean(st, q, 6, r->error ? (st_str){r->error, strlen(r->error)}
+                                  : ST_STR_NULL);
+    sqlite3_bind_int64(q, 7, r->records);
+    sqlite3_bind_int64(q, 8, r->warnings);
+    sqlite3_bind_int64(q, 9, r->unparsed);
+    sqlite3_bind_text(q, 10, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 11, id);
+}
+
+/* Completes the sources row and commits the input. */
+int st_store_source_commit(st_store *st, int64_t source_id,
+                           const st_source_result *res)
+{
+    sqlite3_stmt *q = st->stmt[S_SRC_END];
+    bind_result(st, q, res, source_id);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        fail(st, "source update");
+        st_store_source_rollback(st);
+        return -1;
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "commit");
+        st_store_source_rollback(st);
+        return -1;
+    }
+    st->in_source = 0;
+    return 0;
+}
+
+/* Rolls the input back; the string cache may now name rows that are gone,
+ * so it is cleared. */
+void st_store_source_rollback(st_store *st)
+{
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->in_source = 0;
+    cache_clear(st);
+}
+
+int64_t st_store_source_by_sha(st_store *st, const char *sha256,
+                               int64_t exclude_id)
+{
+    sqlite3_stmt *q = st->stmt[S_SRC_BY_SHA];
+    int64_t id = 0;
+    sqlite3_bind_text(q, 1, sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, exclude_id);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return id;
+}
+
+/* Inserts a complete sources row for an input that was not ingested. */
+int st_store_source_record(st_store *st, const st_source_info *info,
+                           const st_source_result *res)
+{
+    int64_t id;
+    if (st_store_source_begin(st, info, &id) < 0)
+        return -1;
+    return st_store_source_commit(st, id, res);
+}
+
+int st_store_ensure_indexes(st_store *st)
+{
+    if (sqlite3_exec(st->db, index_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "index");
+    return 0;
+}

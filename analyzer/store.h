@@ -1,0 +1,88 @@
+/*
+ * store.h -- the evidence store: one SQLite file per case.
+ *
+ * Contract:
+ *  - The schema is versioned with PRAGMA user_version (ST_SCHEMA_VERSION) and
+ *    documented in docs/store.md; `event_view` joins interned strings back.
+ *  - Writers: each input is ingested inside its own transaction
+ *    (st_store_source_begin .. _commit/_rollback), so a rejected input
+ *    leaves the case exactly as it was.
+ *  - Every SQL value is bound; statements are prepared once per store.
+ *  - Text columns always hold valid UTF-8 without NUL: invalid bytes become
+ *    U+FFFD and NUL becomes U+2400; the exact original bytes of a message are
+ *    then kept in events.message_raw, so evidence is never lost.
+ *  - Functions return 0 on success and -1 on error, with a message available
+ *    from st_store_errmsg(); nothing exits.
+ */
+#ifndef ST_STORE_H
+#define ST_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include "event.h"
+
+#define ST_SCHEMA_VERSION 1
+
+typedef struct st_store st_store;
+
+enum { ST_STORE_READONLY = 0, ST_STORE_CREATE = 1, ST_STORE_WRITE = 2 };
+
+int st_store_open(st_store **out, const char *path, int mode, char *err,
+                  size_t errlen);
+void st_store_close(st_store *st);
+sqlite3 *st_store_db(st_store *st);
+const char *st_store_errmsg(st_store *st);
+
+/* Records one run of a writing command (ingest, analyze); returns its id. */
+int64_t st_store_run_begin(st_store *st, const char *command);
+void st_store_run_end(st_store *st, int64_t run_id, const char *note);
+
+/* What is known about an input when its ingest starts. */
+typedef struct st_source_info {
+    const char *path;         /* as given on the command line */
+    const char *member;       /* path inside an archive/folder, or NULL */
+    int64_t parent_id;        /* source id of the containing archive, or 0 */
+    int64_t run_id;
+} st_source_info;
+
+/* Opens the input's transaction and inserts its sources row. */
+int st_store_source_begin(st_store *st, const st_source_info *info,
+                          int64_t *source_id);
+/* Inserts one event; *id_out (may be NULL) receives its row id. */
+int st_store_add_event(st_store *st, int64_t source_id, const st_event *ev,
+                       int64_t *id_out);
+int st_store_add_warning(st_store *st, int64_t source_id, int64_t line,
+                         const char *msg);
+int st_store_add_note(st_store *st, int64_t source_id, const char *key,
+                      const char *value);
+
+/* What is known when the input has been read. */
+typedef struct st_source_result {
+    const char *sha256;       /* hex of the raw bytes */
+    int64_t size;             /* raw bytes */
+    const char *format;       /* parser name */
+    const char *parser_version;
+    const char *status;       /* ingested, partial, error, skipped */
+    const char *error;        /* one line, or NULL */
+    int64_t records, warnings, unparsed;
+} st_source_result;
+
+/* Fills in the sources row and commits the input's transaction. */
+int st_store_source_commit(st_store *st, int64_t source_id,
+                           const st_source_result *res);
+/* Discards everything the input added. */
+void st_store_source_rollback(st_store *st);
+
+/* Returns the id of an ingested source with this SHA-256, or 0. */
+int64_t st_store_source_by_sha(st_store *st, const char *sha256,
+                               int64_t exclude_id);
+
+/* Records a source that was not ingested (error/skipped) outside any input
+ * transaction, so `sigtrail sources` can show it. */
+int st_store_source_record(st_store *st, const st_source_info *info,
+                           const st_source_result *res);
+
+/* Builds the indexes the readers need (idempotent; after bulk loads). */
+int st_store_ensure_indexes(st_store *st);
+
+#endif

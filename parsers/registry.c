@@ -1,0 +1,60 @@
+/*
+ * registry.c -- the list of input formats and detection by content.
+ * Adding a format: declare its st_parser here and list it in `all`.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "parser.h"
+
+extern const st_parser st_parser_logshow_default;
+extern const st_parser st_parser_logshow_compact;
+extern const st_parser st_parser_logshow_syslog;
+
+static const st_parser *const all[] = {
+    &st_parser_logshow_default,
+    &st_parser_logshow_compact,
+    &st_parser_logshow_syslog,
+    NULL,
+};
+
+/* Returns the NULL-terminated registry. */
+const st_parser *const *st_parsers(void) { return all; }
+
+/* Finds a parser by its stable name. */
+const st_parser *st_parser_by_name(const char *name)
+{
+    for (int i = 0; all[i]; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
+}
+
+/* Asks every bidder; the highest bid at or above ST_BID_MIN wins. */
+const st_parser *st_parser_detect(const uint8_t *head, size_t n, int at_eof,
+                                  int *confidence)
+{
+    const st_parser *best = NULL;
+    int best_bid = ST_BID_MIN - 1;
+    for (int i = 0; all[i]; i++) {
+        int b = all[i]->bid(head, n, at_eof);
+        if (b > best_bid) {
+            best_bid = b;
+            best = all[i];
+        }
+    }
+    if (confidence)
+        *confidence = best ? best_bid : 0;
+    return best;
+}
+
+/* Formats a warning and passes it to the sink. */
+void st_sink_warnf(st_sink *sink, int64_t line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (sink->warn)
+        sink->warn(sink->ctx, line, msg);
+}
