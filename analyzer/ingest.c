@@ -13,7 +13,7 @@
 typedef struct sink_ctx {
     st_store *st;
     st_input *in;
-    int64_t source_id;
+    int64_t source_id, run_id;
     int64_t records, warnings, unparsed;
     int store_failed;
     st_progress progress;
@@ -49,6 +49,30 @@ static void sink_note(void *c, const char *key, const char *value)
 {
     sink_ctx *s = c;
     st_store_add_note(s->st, s->source_id, key, value);
+}
+
+/* Stores one lookup record; a store failure stops the parser. */
+static int sink_record(void *c, const st_record *rec)
+{
+    sink_ctx *s = c;
+    if (st_store_add_record(s->st, s->source_id, rec) < 0) {
+        s->store_failed = 1;
+        return 1;
+    }
+    s->records++;
+    return 0;
+}
+
+/* Records a companion file (-wal, -shm) as a source under this input. */
+static void sink_companion(void *c, const char *path, const char *sha256,
+                           int64_t size)
+{
+    sink_ctx *s = c;
+    st_source_info info = {path, NULL, s->source_id, s->run_id};
+    st_source_result r = {sha256, size, "companion", "", "companion", NULL,
+                          0, 0, 0};
+    if (st_store_source_insert(s->st, &info, &r) < 0)
+        s->store_failed = 1;
 }
 
 /* True when the bytes look like binary data rather than text. */
@@ -108,6 +132,7 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
     memset(&sc, 0, sizeof sc);
     sc.st = st;
     sc.in = in;
+    sc.run_id = opts->run_id;
     if (st_store_source_begin(st, &info, &sc.source_id) < 0) {
         res->status = ST_REJECTED;
         snprintf(res->message, sizeof res->message, "%s: %s", label,
@@ -115,7 +140,8 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
         return;
     }
     st_progress_init(&sc.progress, label, st_input_raw_size(in), opts->quiet);
-    st_sink sink = {&sc, sink_event, sink_warn, sink_note};
+    st_sink sink = {&sc, sink_event, sink_warn, sink_note, sink_record,
+                    sink_companion};
     char err[256] = "";
     int rc = parser->read(in, &opts->parse, &sink, err, sizeof err);
     st_progress_done(&sc.progress);

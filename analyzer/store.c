@@ -49,6 +49,15 @@ static const char schema_sql[] =
     "  process_uuid TEXT, sender_uuid TEXT, boot_uuid TEXT,\n"
     "  timezone_name TEXT, signpost_name TEXT, signpost_scope TEXT,\n"
     "  signpost_type TEXT, backtrace TEXT, source_json TEXT, extra TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS records(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  source_id INTEGER NOT NULL REFERENCES sources(id), kind TEXT NOT NULL,\n"
+    "  locator TEXT, time_us INTEGER, path TEXT, uuid TEXT, bundle_id TEXT,\n"
+    "  cdhash TEXT, team_id TEXT, identifier TEXT, data TEXT);\n"
+    "CREATE INDEX IF NOT EXISTS records_path ON records(kind, path);\n"
+    "CREATE INDEX IF NOT EXISTS records_uuid ON records(uuid);\n"
+    "CREATE INDEX IF NOT EXISTS records_cdhash ON records(cdhash);\n"
+    "CREATE INDEX IF NOT EXISTS records_bundle ON records(bundle_id);\n"
     "CREATE VIEW IF NOT EXISTS event_view AS SELECT\n"
     "  e.id, e.source_id, src.path AS source, e.line, e.byte_offset,\n"
     "  e.locator, e.time_us,\n"
@@ -94,7 +103,7 @@ typedef struct icache_ent {
 
 enum {
     S_EVENT, S_STR_GET, S_STR_PUT, S_WARN, S_NOTE, S_SRC_BEGIN, S_SRC_END,
-    S_SRC_BY_SHA, S_COUNT
+    S_SRC_BY_SHA, S_RECORD, S_COUNT
 };
 
 struct st_store {
@@ -133,6 +142,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SRC_BY_SHA] =
         "SELECT id FROM sources WHERE sha256 = ? AND id != ? AND "
         "status IN ('ingested','partial') LIMIT 1",
+    [S_RECORD] =
+        "INSERT INTO records(source_id,kind,locator,time_us,path,uuid,"
+        "bundle_id,cdhash,team_id,identifier,data) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 extern const char *st_command_line;
@@ -421,15 +434,12 @@ void st_store_run_end(st_store *st, int64_t run_id, const char *note)
     sqlite3_finalize(q);
 }
 
-/* Starts the input's transaction and inserts its provisional row. */
-int st_store_source_begin(st_store *st, const st_source_info *info,
-                          int64_t *source_id)
+/* Inserts a provisional sources row (status 'ingesting'). */
+static int insert_source(st_store *st, const st_source_info *info,
+                         int64_t *source_id)
 {
     char now[40];
     now_utc(now);
-    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(st, "begin");
-    st->in_source = 1;
     sqlite3_stmt *q = st->stmt[S_SRC_BEGIN];
     if (info->run_id)
         sqlite3_bind_int64(q, 1, info->run_id);
@@ -448,12 +458,23 @@ int st_store_source_begin(st_store *st, const st_source_info *info,
     sqlite3_bind_text(q, 7, now, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        fail(st, "source");
+    if (rc != SQLITE_DONE)
+        return fail(st, "source");
+    *source_id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+/* Starts the input's transaction and inserts its provisional row. */
+int st_store_source_begin(st_store *st, const st_source_info *info,
+                          int64_t *source_id)
+{
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "begin");
+    st->in_source = 1;
+    if (insert_source(st, info, source_id) < 0) {
         st_store_source_rollback(st);
         return -1;
     }
-    *source_id = sqlite3_last_insert_rowid(st->db);
     return 0;
 }
 
@@ -537,6 +558,24 @@ int st_store_add_event(st_store *st, int64_t source_id, const st_event *ev,
     if (id_out)
         *id_out = sqlite3_last_insert_rowid(st->db);
     return 0;
+}
+
+/* Inserts one lookup record. */
+int st_store_add_record(st_store *st, int64_t source_id, const st_record *rec)
+{
+    sqlite3_stmt *q = st->stmt[S_RECORD];
+    sqlite3_bind_int64(q, 1, source_id);
+    sqlite3_bind_text(q, 2, rec->kind, -1, SQLITE_STATIC);
+    bind_clean(st, q, 3, rec->locator);
+    bind_i64(q, 4, rec->has_time, rec->time_us);
+    st_str keys[7] = {rec->path, rec->uuid, rec->bundle_id, rec->cdhash,
+                      rec->team_id, rec->identifier, rec->data_json};
+    for (int i = 0; i < 7; i++)
+        if (bind_clean(st, q, 5 + i, keys[i]) < 0)
+            return fail(st, "out of memory");
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(st, "insert record");
 }
 
 int st_store_add_warning(st_store *st, int64_t source_id, int64_t line,
@@ -628,14 +667,19 @@ int64_t st_store_source_by_sha(st_store *st, const char *sha256,
     return id;
 }
 
-/* Inserts a complete sources row for an input that was not ingested. */
-int st_store_source_record(st_store *st, const st_source_info *info,
+/* Inserts a complete sources row (inside the current input transaction if
+ * one is open, else on its own). */
+int st_store_source_insert(st_store *st, const st_source_info *info,
                            const st_source_result *res)
 {
     int64_t id;
-    if (st_store_source_begin(st, info, &id) < 0)
+    if (insert_source(st, info, &id) < 0)
         return -1;
-    return st_store_source_commit(st, id, res);
+    sqlite3_stmt *q = st->stmt[S_SRC_END];
+    bind_result(st, q, res, id);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(st, "source update");
 }
 
 int st_store_ensure_indexes(st_store *st)

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include "event.h"
+#include "parser.h"
 
 #define ST_SCHEMA_VERSION 1
 
@@ -51,6 +52,7 @@ int st_store_source_begin(st_store *st, const st_source_info *info,
 /* Inserts one event; *id_out (may be NULL) receives its row id. */
 int st_store_add_event(st_store *st, int64_t source_id, const st_event *ev,
                        int64_t *id_out);
+int st_store_add_record(st_store *st, int64_t source_id, const st_record *rec);
 int st_store_add_warning(st_store *st, int64_t source_id, int64_t line,
                          const char *msg);
 int st_store_add_note(st_store *st, int64_t source_id, const char *key,
@@ -77,9 +79,10 @@ void st_store_source_rollback(st_store *st);
 int64_t st_store_source_by_sha(st_store *st, const char *sha256,
                                int64_t exclude_id);
 
-/* Records a source that was not ingested (error/skipped) outside any input
- * transaction, so `sigtrail sources` can show it. */
-int st_store_source_record(st_store *st, const st_source_info *info,
+/* Inserts a complete sources row for something that is not parsed itself
+ * (a -wal companion, a skipped archive member): inside the open input
+ * transaction if there is one, else on its own. */
+int st_store_source_insert(st_store *st, const st_source_info *info,
                            const st_source_result *res);
 
 /* Builds the indexes the readers need (idempotent; after bulk loads). */

@@ -19,6 +19,7 @@
 
 struct st_input {
     char *name;
+    char *path;               /* set only for inputs opened from a path */
     /* raw source: exactly one of fd, mem, fn */
     int fd, own_fd;
     const uint8_t *mem;
@@ -111,6 +112,11 @@ int st_input_open_path(st_input **out, const char *path, char *err,
     }
     in->fd = fd;
     in->own_fd = fd != 0;
+    if (fd != 0 && !(in->path = strdup(path))) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        st_input_close(in);
+        return -1;
+    }
     if (S_ISREG(sb.st_mode)) {
         in->raw_size = sb.st_size;
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -160,6 +166,7 @@ void st_input_close(st_input *in)
     free(in->raw);
     free(in->buf);
     free(in->name);
+    free(in->path);
     free(in);
 }
 
@@ -433,6 +440,7 @@ int st_input_finish(st_input *in)
 }
 
 const char *st_input_name(const st_input *in) { return in->name; }
+const char *st_input_path(const st_input *in) { return in->path; }
 const char *st_input_error(const st_input *in)
 {
     return in->failed ? in->errmsg : NULL;

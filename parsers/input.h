@@ -52,6 +52,10 @@ int st_input_getline(st_input *in, const char **line, size_t *len,
 int st_input_finish(st_input *in);
 
 const char *st_input_name(const st_input *in);
+/* The filesystem path when the input was opened from one (not stdin, not
+ * memory, not an archive member), else NULL: formats that need a real file
+ * (SQLite) copy it from there, with its -wal/-shm companions. */
+const char *st_input_path(const st_input *in);
 const char *st_input_error(const st_input *in);
 int st_input_is_gzip(const st_input *in);
 int64_t st_input_raw_size(const st_input *in);     /* -1 when unknown */

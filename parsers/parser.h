@@ -25,6 +25,23 @@ typedef struct st_parse_opts {
     int date_order;          /* 0 unset, 'd' = day/month, 'm' = month/day */
 } st_parse_opts;
 
+/*
+ * A non-log fact the rules can look up (a quarantine record, a detached
+ * signature, a process listed in ps.txt ...).  Lookup keys are optional
+ * views; everything else goes in data_json (a JSON object).  A record that
+ * also belongs on the timeline is emitted as an event too, with the same
+ * locator.
+ */
+typedef struct st_record {
+    const char *kind;        /* stable id: "quarantine_event",
+                                "detached_signature", ... */
+    st_str locator;          /* "LSQuarantineEvent rowid 12" */
+    int has_time;
+    int64_t time_us;         /* UTC microseconds */
+    st_str path, uuid, bundle_id, cdhash, team_id, identifier;
+    st_str data_json;
+} st_record;
+
 typedef struct st_sink {
     void *ctx;
     /* Takes one event; returns 0, or non-zero to make the parser stop. */
@@ -34,6 +51,12 @@ typedef struct st_sink {
     /* A fact about the input worth keeping with the source (key = value),
      * e.g. "style" = "default", "tz_assumed" = "UTC". */
     void (*note)(void *ctx, const char *key, const char *value);
+    /* Takes one lookup record; returns 0, or non-zero to stop. */
+    int (*record)(void *ctx, const st_record *rec);
+    /* A companion file read with the input (an SQLite -wal or -shm):
+     * recorded as its own source with its hash, under this input. */
+    void (*companion)(void *ctx, const char *path, const char *sha256,
+                      int64_t size);
 } st_sink;
 
 /* Result of a parser's read. */
