@@ -23,9 +23,13 @@ LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# C helpers in scripts/ (fixture generators, benchmark ceilings) are built
+# as $(BUILD)/scripts/NAME and linked with the library.
+TOOL_SRC := $(wildcard scripts/*.c)
+TOOL_BIN := $(patsubst scripts/%.c,$(BUILD)/scripts/%,$(TOOL_SRC))
 PROGRAM  := sigtrail
 
-.PHONY: all test asan fuzz fuzz-run demo bench clean setup distclean
+.PHONY: all test asan fuzz fuzz-run fuzz-bins demo bench clean setup tools
 all: $(PROGRAM)
 
 $(BUILD)/config.mk: scripts/setup
@@ -59,13 +63,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsigtrail.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libsigtrail.a $(LDLIBS)
 
+$(BUILD)/scripts/%: scripts/%.c $(BUILD)/libsigtrail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsigtrail.a $(LDLIBS)
+
+tools: $(TOOL_BIN)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # The whole suite: unit tests, end-to-end tests, rule examples.  Ends with
 # one line "N passed, N failed".
-test: $(PROGRAM) $(UNIT_BIN)
+test: $(PROGRAM) $(UNIT_BIN) $(TOOL_BIN)
 	@SIGTRAIL=$(abspath $(if $(filter build,$(BUILD)),$(PROGRAM),$(BUILD)/sigtrail)) \
-	  UNIT_DIR=$(abspath $(BUILD)/tests) tests/run
+	  UNIT_DIR=$(abspath $(BUILD)/tests) TOOLS=$(abspath $(BUILD)/scripts) tests/run
 
 # The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:

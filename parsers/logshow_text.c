@@ -586,10 +586,16 @@ static void flush_record(reader *r)
         ev.time_us = local - (int64_t)off * 60000000LL;
         ev.utc_offset_min = off;
     } else {
-        if (!r->tz_warned && !r->tz) {
-            st_sink_warnf(r->sink, 0,
-                          "timestamps carry no UTC offset and no --tz was "
-                          "given: UTC assumed");
+        if (!r->tz_warned) {
+            /* Say once which zone offset-less times were read in. */
+            if (r->tz)
+                r->sink->note(r->sink->ctx, "tz_assumed", st_tz_spec(r->tz));
+            else {
+                r->sink->note(r->sink->ctx, "tz_assumed", "UTC (no --tz)");
+                st_sink_warnf(r->sink, 0,
+                              "timestamps carry no UTC offset and no --tz "
+                              "was given: UTC assumed");
+            }
             r->tz_warned = 1;
         }
         ev.time_us = r->tz ? st_tz_to_utc(r->tz, local, &off) : local;
@@ -742,7 +748,6 @@ static int read_style(st_input *in, const st_parse_opts *opts, st_sink *sink,
         r.tz = st_tz_open(opts->tz, err, errlen);
         if (!r.tz)
             return ST_READ_REJECTED;
-        sink->note(sink->ctx, "tz_assumed", opts->tz);
     }
     sink->note(sink->ctx, "style", style_name(style));
     const char *line;

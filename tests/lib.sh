@@ -6,6 +6,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${SIGTRAIL:=$ROOT/sigtrail}"
 CORPUS=${CORPUS:-$ROOT/../shared/corpus}
+: "${TOOLS:=$ROOT/build/scripts}"   # built C helpers from scripts/*.c
 T=$(mktemp -d "${TMPDIR:-/tmp}/sigtrail-e2e.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 _p=0; _f=0
