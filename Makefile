@@ -14,7 +14,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror \
 -include $(BUILD)/config.mk
 
 CFLAGS  += $(CFLAGS_BASE) $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
 # Every .c in analyzer/ and parsers/ is part of the program; helpers add files
 # without editing this list.

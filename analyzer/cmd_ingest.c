@@ -96,14 +96,13 @@ int cmd_ingest(int argc, char **argv)
         return ST_EXIT_ERROR;
     }
     o.run_id = st_store_run_begin(st, "ingest");
-    int bad = 0, added = 0;
+    int bad = 0;
     for (int i = optind + 1; i < argc; i++) {
         st_ingest_result r;
         st_ingest_path(st, argv[i], &o, &r);
         switch (r.status) {
         case ST_INGESTED:
         case ST_INGESTED_PARTIAL:
-            added++;
             printf("ingested %s: %lld records (%s), %lld unparsed, %lld "
                    "warnings, sha256 %s\n", argv[i], (long long)r.records,
                    r.format, (long long)r.unparsed, (long long)r.warnings,
@@ -122,8 +121,6 @@ int cmd_ingest(int argc, char **argv)
             break;
         }
     }
-    if (added && st_store_ensure_indexes(st) < 0)
-        st_error("ingest", "%s", st_store_errmsg(st));
     st_store_run_end(st, o.run_id, bad ? "some inputs rejected" : NULL);
     st_store_close(st);
     return bad ? ST_EXIT_ERROR : ST_EXIT_OK;

@@ -6,73 +6,43 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evqueue.h"
 #include "progress.h"
 
-#define MAX_STORED_WARNINGS 1000
-
+/* The sink hands everything to the store's writer thread (evqueue.h). */
 typedef struct sink_ctx {
-    st_store *st;
+    st_evq *q;
     st_input *in;
-    int64_t source_id, run_id;
-    int64_t records, warnings, unparsed;
-    int store_failed;
     st_progress progress;
 } sink_ctx;
 
-/* Stores one event; a store failure stops the parser. */
 static int sink_event(void *c, const st_event *ev)
 {
     sink_ctx *s = c;
-    if (st_store_add_event(s->st, s->source_id, ev, NULL) < 0) {
-        s->store_failed = 1;
-        return 1;
-    }
-    s->records++;
-    if (ev->type.n == 8 && memcmp(ev->type.p, "Unparsed", 8) == 0)
-        s->unparsed++;
-    st_progress_tick(&s->progress, st_input_raw_consumed(s->in), s->records);
-    return 0;
+    st_progress_tick(&s->progress, st_input_raw_consumed(s->in),
+                     st_evq_pushed(s->q));
+    return st_evq_event(s->q, ev);
 }
 
-/* Counts every warning; keeps the first MAX_STORED_WARNINGS verbatim. */
 static void sink_warn(void *c, int64_t line, const char *msg)
 {
-    sink_ctx *s = c;
-    if (s->warnings++ < MAX_STORED_WARNINGS)
-        st_store_add_warning(s->st, s->source_id, line, msg);
-    else if (s->warnings == MAX_STORED_WARNINGS + 1)
-        st_store_add_warning(s->st, s->source_id, 0,
-                             "further warnings counted but not stored");
+    st_evq_warn(((sink_ctx *)c)->q, line, msg);
 }
 
 static void sink_note(void *c, const char *key, const char *value)
 {
-    sink_ctx *s = c;
-    st_store_add_note(s->st, s->source_id, key, value);
+    st_evq_note(((sink_ctx *)c)->q, key, value);
 }
 
-/* Stores one lookup record; a store failure stops the parser. */
 static int sink_record(void *c, const st_record *rec)
 {
-    sink_ctx *s = c;
-    if (st_store_add_record(s->st, s->source_id, rec) < 0) {
-        s->store_failed = 1;
-        return 1;
-    }
-    s->records++;
-    return 0;
+    return st_evq_record(((sink_ctx *)c)->q, rec);
 }
 
-/* Records a companion file (-wal, -shm) as a source under this input. */
 static void sink_companion(void *c, const char *path, const char *sha256,
                            int64_t size)
 {
-    sink_ctx *s = c;
-    st_source_info info = {path, NULL, s->source_id, s->run_id};
-    st_source_result r = {sha256, size, "companion", "", "companion", NULL,
-                          0, 0, 0};
-    if (st_store_source_insert(s->st, &info, &r) < 0)
-        s->store_failed = 1;
+    st_evq_companion(((sink_ctx *)c)->q, path, sha256, size);
 }
 
 /* True when the bytes look like binary data rather than text. */
@@ -128,43 +98,57 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
     res->format = parser->name;
 
     st_source_info info = {path, member, parent_id, opts->run_id};
-    sink_ctx sc;
-    memset(&sc, 0, sizeof sc);
-    sc.st = st;
-    sc.in = in;
-    sc.run_id = opts->run_id;
-    if (st_store_source_begin(st, &info, &sc.source_id) < 0) {
+    int64_t source_id;
+    if (st_store_source_begin(st, &info, &source_id) < 0) {
         res->status = ST_REJECTED;
         snprintf(res->message, sizeof res->message, "%s: %s", label,
                  st_store_errmsg(st));
         return;
     }
+    sink_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    sc.in = in;
+    sc.q = st_evq_start(st, source_id, opts->run_id);
+    if (!sc.q) {
+        st_store_source_rollback(st);
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message, "%s: out of memory",
+                 label);
+        return;
+    }
     st_progress_init(&sc.progress, label, st_input_raw_size(in), opts->quiet);
     st_sink sink = {&sc, sink_event, sink_warn, sink_note, sink_record,
                     sink_companion};
-    char err[256] = "";
+    char err[256] = "", store_err[512] = "";
     int rc = parser->read(in, &opts->parse, &sink, err, sizeof err);
+    if (rc == ST_READ_OK && st_evq_pushed(sc.q) == 0)
+        /* A header and nothing else is a valid empty export; keep it so
+         * the analyst sees it was looked at. */
+        st_evq_warn(sc.q, 0, "no records in this input");
+    st_evq_counts counts;
+    int store_failed = st_evq_finish(sc.q, &counts, store_err,
+                                     sizeof store_err) < 0;
     st_progress_done(&sc.progress);
     if (rc != ST_READ_INPUT_ERROR)
         st_input_finish(in);
     st_input_sha256_hex(in, res->sha256);
     res->size = st_input_raw_consumed(in);
-    res->records = sc.records;
-    res->warnings = sc.warnings;
-    res->unparsed = sc.unparsed;
-    res->source_id = sc.source_id;
+    res->records = counts.records;
+    res->warnings = counts.warnings;
+    res->unparsed = counts.unparsed;
+    res->source_id = source_id;
 
-    if (sc.store_failed || rc == ST_READ_REJECTED) {
+    if (store_failed || rc == ST_READ_REJECTED) {
         res->status = ST_REJECTED;
         snprintf(res->message, sizeof res->message, "%s: %s", label,
-                 sc.store_failed ? st_store_errmsg(st) : err);
+                 store_failed ? store_err : err);
         st_store_source_rollback(st);
         res->source_id = 0;
         return;
     }
     int64_t dup = opts->force ? 0
                               : st_store_source_by_sha(st, res->sha256,
-                                                       sc.source_id);
+                                                       source_id);
     if (dup) {
         st_store_source_rollback(st);
         res->status = ST_SKIPPED_DUPLICATE;
@@ -174,18 +158,12 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
                  "case (use --force to ingest again)", label, (long long)dup);
         return;
     }
-    if (sc.records == 0 && rc == ST_READ_OK) {
-        /* A header and nothing else is a valid empty export; keep it so
-         * the analyst sees it was looked at. */
-        sink_warn(&sc, 0, "no records in this input");
-        res->warnings = sc.warnings;
-    }
     st_source_result sr = {
         res->sha256, res->size, parser->name, parser->version,
         rc == ST_READ_INPUT_ERROR ? "partial" : "ingested",
         rc == ST_READ_INPUT_ERROR ? err : NULL,
-        sc.records, sc.warnings, sc.unparsed};
-    if (st_store_source_commit(st, sc.source_id, &sr) < 0) {
+        counts.records, counts.warnings, counts.unparsed};
+    if (st_store_source_commit(st, source_id, &sr) < 0) {
         res->status = ST_REJECTED;
         res->source_id = 0;
         snprintf(res->message, sizeof res->message, "%s: %s", label,
@@ -196,7 +174,7 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
         res->status = ST_INGESTED_PARTIAL;
         snprintf(res->message, sizeof res->message,
                  "%s: %s; the %lld records read before it were kept", label,
-                 err, (long long)sc.records);
+                 err, (long long)counts.records);
     } else {
         res->status = ST_INGESTED;
     }

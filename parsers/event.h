@@ -41,6 +41,10 @@ enum {
     ST_HAS_MACH        = 1u << 9,
     ST_HAS_SENDER_PC   = 1u << 10,
     ST_HAS_SIGNPOST_ID = 1u << 11,
+    /* time_text is exactly log show's rendering of time_us and
+     * utc_offset_min ("%F %T.%06d%+03d%02d"), so the store may rebuild it
+     * instead of keeping it; set only by parsers that checked the shape. */
+    ST_TIME_TEXT_CANON = 1u << 12,
 };
 
 typedef struct st_event {

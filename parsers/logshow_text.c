@@ -585,6 +585,10 @@ static void flush_record(reader *r)
     if (has_off) {
         ev.time_us = local - (int64_t)off * 60000000LL;
         ev.utc_offset_min = off;
+        /* "YYYY-MM-DD HH:MM:SS.ffffff+HHMM" with seconds below 60 renders
+         * back byte for byte */
+        if (k == 31 && p[10] == ' ' && p[19] == '.' && p[17] < '6')
+            ev.has |= ST_TIME_TEXT_CANON;
     } else {
         if (!r->tz_warned) {
             /* Say once which zone offset-less times were read in. */

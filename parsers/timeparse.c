@@ -107,8 +107,17 @@ size_t st_parse_timestamp(const char *p, size_t n, int64_t *local_us,
         for (; k < 6; k++)
             frac *= 10;
     }
-    *local_us = ((st_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-                  s) * 1000000LL) + frac;
+    /* consecutive records share their date: skip the calendar maths */
+    static __thread int c_y, c_mo, c_d;
+    static __thread int64_t c_days;
+    if (y != c_y || mo != c_mo || d != c_d) {
+        c_days = st_days_from_civil(y, mo, d);
+        c_y = y;
+        c_mo = mo;
+        c_d = d;
+    }
+    *local_us = ((c_days * 86400 + h * 3600 + mi * 60 + s) * 1000000LL) +
+                frac;
     *has_off = 0;
     size_t k = st_parse_offset(p + i, n - i, off_min);
     if (k) {
@@ -142,6 +151,46 @@ int st_format_logshow(int64_t utc_us, int32_t off_min, char *buf, size_t n)
     return snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%06d%c%02d%02d", y,
                     mo, d, h, mi, s, us, off_min < 0 ? '-' : '+', a / 60,
                     a % 60);
+}
+
+/* Writes v as k zero-padded digits. */
+static void put_digits(char *o, int v, int k)
+{
+    while (k-- > 0) {
+        o[k] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* Compares text with the canonical rendering, built without snprintf. */
+int st_logshow_text_is_canonical(int64_t utc_us, int32_t off_min,
+                                 const char *text, size_t n)
+{
+    if (n != 31)
+        return 0;
+    int y, mo, d, h, mi, s, us;
+    split(utc_us, off_min, &y, &mo, &d, &h, &mi, &s, &us);
+    if (y < 0 || y > 9999)
+        return 0;
+    char b[31];
+    int a = off_min < 0 ? -off_min : off_min;
+    put_digits(b, y, 4);
+    b[4] = '-';
+    put_digits(b + 5, mo, 2);
+    b[7] = '-';
+    put_digits(b + 8, d, 2);
+    b[10] = ' ';
+    put_digits(b + 11, h, 2);
+    b[13] = ':';
+    put_digits(b + 14, mi, 2);
+    b[16] = ':';
+    put_digits(b + 17, s, 2);
+    b[19] = '.';
+    put_digits(b + 20, us, 6);
+    b[26] = off_min < 0 ? '-' : '+';
+    put_digits(b + 27, a / 60, 2);
+    put_digits(b + 29, a % 60, 2);
+    return memcmp(b, text, 31) == 0;
 }
 
 /* Formats as ISO 8601 with a colon in the offset. */

@@ -31,6 +31,10 @@ size_t st_parse_offset(const char *p, size_t n, int32_t *off_min);
 /* Formats UTC microseconds as "YYYY-MM-DD HH:MM:SS.ffffff±HHMM" in the given
  * offset (log show's layout); buf needs 32 bytes.  Returns the length. */
 int st_format_logshow(int64_t utc_us, int32_t off_min, char *buf, size_t n);
+/* True when text is exactly what st_format_logshow would write for
+ * (utc_us, off_min); cheap enough to call per record. */
+int st_logshow_text_is_canonical(int64_t utc_us, int32_t off_min,
+                                 const char *text, size_t n);
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM"; buf needs 33 bytes. */
 int st_format_iso(int64_t utc_us, int32_t off_min, char *buf, size_t n);
 
