@@ -10,7 +10,7 @@
 #include "cmd.h"
 #include "version.h"
 
-const char *st_command_line = "";
+
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);

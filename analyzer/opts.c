@@ -33,3 +33,7 @@ void st_opts_reset(void)
     optind = 0;   /* glibc: 0 also resets internal state */
     opterr = 1;
 }
+
+/* The full command line of this run (main sets it), kept with every
+ * source and run for provenance. */
+const char *st_command_line = "";

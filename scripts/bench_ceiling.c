@@ -11,7 +11,7 @@
 #include "store.h"
 #include "synth.h"
 
-const char *st_command_line = "bench_ceiling";
+
 
 static double now(void)
 {
