@@ -32,5 +32,8 @@ int cmd_sources(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_errcode(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

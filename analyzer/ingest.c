@@ -119,7 +119,7 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
     st_progress_init(&sc.progress, label, st_input_raw_size(in), opts->quiet);
     st_sink sink = {&sc, sink_event, sink_warn, sink_note, sink_record,
                     sink_companion};
-    char err[256] = "", store_err[512] = "";
+    char err[256] = "", store_err[256] = "";
     int rc = parser->read(in, &opts->parse, &sink, err, sizeof err);
     if (rc == ST_READ_OK && st_evq_pushed(sc.q) == 0)
         /* A header and nothing else is a valid empty export; keep it so

@@ -53,6 +53,20 @@ static const char schema_sql[] =
     "  process_uuid TEXT, sender_uuid TEXT, boot_uuid TEXT,\n"
     "  timezone_name TEXT, signpost_name TEXT, signpost_scope TEXT,\n"
     "  signpost_type TEXT, backtrace TEXT, source_json TEXT, extra TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS findings(\n"
+    "  id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id),\n"
+    "  rule_id TEXT NOT NULL, rule_version INTEGER, rule_file TEXT,\n"
+    "  level TEXT, verdict TEXT NOT NULL, subject_path TEXT, pid INTEGER,\n"
+    "  bundle_id TEXT, uuid TEXT, reasons TEXT, codes TEXT, notes TEXT,\n"
+    "  explanation TEXT, first_us INTEGER, last_us INTEGER,\n"
+    "  emitted_us INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS finding_evidence(\n"
+    "  finding_id INTEGER NOT NULL REFERENCES findings(id), ord INTEGER,\n"
+    "  role TEXT, event_id INTEGER, record_id INTEGER, source_id INTEGER,\n"
+    "  line INTEGER, locator TEXT, time_us INTEGER, utc_offset_min INTEGER,\n"
+    "  process TEXT, pid INTEGER, message TEXT);\n"
+    "CREATE INDEX IF NOT EXISTS finding_evidence_f ON\n"
+    "  finding_evidence(finding_id, ord);\n"
     "CREATE TABLE IF NOT EXISTS records(\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  source_id INTEGER NOT NULL REFERENCES sources(id), kind TEXT NOT NULL,\n"
@@ -289,6 +303,13 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
                 sqlite3_step(m);
                 sqlite3_finalize(m);
             }
+        } else if (sqlite3_exec(st->db, schema_sql, NULL, NULL, &e) !=
+                 SQLITE_OK) {
+            /* tables added since the case was created */
+            snprintf(err, errlen, "%s: %s", path, e ? e : "schema");
+            sqlite3_free(e);
+            st_store_close(st);
+            return -1;
         }
         /* After page_size is fixed: a cache size set before a page size
          * change was measured to let the cache grow to 66 MB. */

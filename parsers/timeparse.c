@@ -199,6 +199,9 @@ int st_format_iso(int64_t utc_us, int32_t off_min, char *buf, size_t n)
     int y, mo, d, h, mi, s, us;
     split(utc_us, off_min, &y, &mo, &d, &h, &mi, &s, &us);
     int a = off_min < 0 ? -off_min : off_min;
+    if (off_min == 0)
+        return snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, mo,
+                        d, h, mi, s, us);
     return snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02d:%02d",
                     y, mo, d, h, mi, s, us, off_min < 0 ? '-' : '+', a / 60,
                     a % 60);

@@ -35,7 +35,8 @@ int st_format_logshow(int64_t utc_us, int32_t off_min, char *buf, size_t n);
  * (utc_us, off_min); cheap enough to call per record. */
 int st_logshow_text_is_canonical(int64_t utc_us, int32_t off_min,
                                  const char *text, size_t n);
-/* ISO 8601 "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM"; buf needs 33 bytes. */
+/* ISO 8601 "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM" ("Z" for UTC); buf needs
+ * 33 bytes. */
 int st_format_iso(int64_t utc_us, int32_t off_min, char *buf, size_t n);
 
 /* A time zone given by the user: a fixed offset or an IANA name. */

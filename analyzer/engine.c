@@ -1,0 +1,1321 @@
+/*
+ * engine.c -- the rule engine runtime.  See engine.h for the semantics.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeparse.h"
+
+#define FIELD_EVENT_BASE 1000
+#define MAX_EVIDENCE 256          /* per instance; further repeats counted */
+#define NBUCKETS 1024
+
+/* ---- owned copies of event data --------------------------------------- */
+
+static char *dupv(st_str v)
+{
+    if (!v.p)
+        return NULL;
+    char *s = malloc(v.n + 1);
+    if (s) {
+        memcpy(s, v.p, v.n);
+        s[v.n] = 0;
+    }
+    return s;
+}
+
+/* Copies the parts of an event that findings quote. */
+static void evidence_from(st_evidence *d, const char *role, const st_event *e)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->role, sizeof d->role, "%s", role);
+    d->event_id = e->id;
+    d->source_id = e->source_id;
+    d->line = e->line;
+    d->has_time = (e->has & ST_HAS_TIME) != 0;
+    d->time_us = e->time_us;
+    d->off_min = e->utc_offset_min;
+    d->has_pid = (e->has & ST_HAS_PID) != 0;
+    d->pid = e->pid;
+    d->process = dupv(e->process);
+    d->sender = dupv(e->sender);
+    d->subsystem = dupv(e->subsystem);
+    d->category = dupv(e->category);
+    d->type = dupv(e->type);
+    d->message = dupv(e->message);
+    d->locator = dupv(e->locator);
+}
+
+/* Deep-copies one piece of evidence. */
+static void evidence_copy(st_evidence *d, const st_evidence *s)
+{
+    *d = *s;
+    d->process = s->process ? strdup(s->process) : NULL;
+    d->sender = s->sender ? strdup(s->sender) : NULL;
+    d->subsystem = s->subsystem ? strdup(s->subsystem) : NULL;
+    d->category = s->category ? strdup(s->category) : NULL;
+    d->type = s->type ? strdup(s->type) : NULL;
+    d->message = s->message ? strdup(s->message) : NULL;
+    d->locator = s->locator ? strdup(s->locator) : NULL;
+}
+
+static void evidence_free(st_evidence *d)
+{
+    free(d->process);
+    free(d->sender);
+    free(d->subsystem);
+    free(d->category);
+    free(d->type);
+    free(d->message);
+    free(d->locator);
+}
+
+/* ---- instances --------------------------------------------------------- */
+
+typedef struct instance {
+    struct instance *next;        /* bucket chain */
+    struct instance *all_next, *all_prev;   /* rule's open list */
+    const st_rule *rule;
+    char *key;
+    int64_t anchor_us, deadline_us, last_us;
+    int count[ST_RULE_MAX_STEPS];
+    int first_ev[ST_RULE_MAX_STEPS];        /* evidence index, -1 */
+    char *vals[ST_RULE_MAX_STEPS][ST_RULE_MAX_FIELDS];
+    int hist_found[8];
+    int hist_ev[8];
+    st_evidence *ev;
+    int nev, cap;
+    int dropped_repeats;
+} instance;
+
+typedef struct hist_ent {
+    struct hist_ent *next;
+    char *key;
+    st_evidence ev;               /* most recent occurrence */
+    st_evidence first;            /* first occurrence */
+    int count;
+} hist_ent;
+
+/* A step match that no instance took yet, kept for `before` look-back. */
+typedef struct early {
+    const st_matcher *m;
+    char *key;                    /* NULL for unkeyed steps */
+    int64_t t;
+    st_evidence ev;
+    char *vals[ST_RULE_MAX_FIELDS];
+    int used;
+} early;
+#define EARLY_MAX 128
+
+typedef struct rule_rt {
+    const st_rule *rule;
+    early early[EARLY_MAX];       /* ring of recent unattached matches */
+    int early_next;
+    instance *buckets[NBUCKETS];
+    instance *open;               /* oldest first */
+    instance *open_tail;
+    hist_ent *hist[8][NBUCKETS];
+} rule_rt;
+
+/* A matcher with its precomputed prefilter. */
+typedef struct mref {
+    rule_rt *rt;
+    const st_matcher *m;
+    st_pred_hint hint;
+    int has_hint;
+} mref;
+
+struct st_engine {
+    const st_ruleset *rules;
+    const st_errcodes *codes;
+    st_finding_fn on_finding;
+    st_lookup_fn lookup;
+    void *ctx;
+    rule_rt *rts;
+    int nrts;
+    /* dispatch: matchers whose predicate requires `process == X` */
+    struct pd { char *process; mref *m; int n; } *by_proc;
+    int nby_proc;
+    mref *general;
+    int ngeneral;
+    int64_t clock_us;
+    int64_t slack_us;
+    st_engine_stats stats;
+    int64_t open_now;
+    /* reorder buffer (heap of owned events) when slack > 0 */
+    st_event **heap;
+    int nheap, capheap;
+    int64_t newest_us;
+    uint64_t seq;
+};
+
+static uint64_t hstr(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void instance_free(instance *in)
+{
+    for (int s = 0; s < ST_RULE_MAX_STEPS; s++)
+        for (int f = 0; f < ST_RULE_MAX_FIELDS; f++)
+            free(in->vals[s][f]);
+    for (int i = 0; i < in->nev; i++)
+        evidence_free(&in->ev[i]);
+    free(in->ev);
+    free(in->key);
+    free(in);
+}
+
+/* Adds evidence to an instance (bounded); returns its index or -1. */
+static int add_evidence(instance *in, const char *role, const st_event *e)
+{
+    if (in->nev >= MAX_EVIDENCE) {
+        in->dropped_repeats++;
+        return -1;
+    }
+    if (in->nev == in->cap) {
+        int nc = in->cap ? in->cap * 2 : 8;
+        st_evidence *n = realloc(in->ev, sizeof *n * (size_t)nc);
+        if (!n)
+            return -1;
+        in->ev = n;
+        in->cap = nc;
+    }
+    evidence_from(&in->ev[in->nev], role, e);
+    return in->nev++;
+}
+
+/* ---- field access ------------------------------------------------------ */
+
+/* Values extracted by a matcher's regexes, by rule field slot. */
+typedef struct extracted {
+    st_str v[ST_RULE_MAX_FIELDS];
+    pcre2_match_data *md;
+} extracted;
+
+/* Runs a matcher's extract regexes over the event. */
+static void run_extract(const st_matcher *m, const st_event *e,
+                        extracted *x, uint32_t limit)
+{
+    for (int i = 0; i < m->nextract; i++) {
+        const st_extract *ex = &m->extract[i];
+        st_value v = {0};
+        st_event_get(e, (st_field)ex->source_field, &v);
+        if (v.kind != ST_V_STR || !ex->re)
+            continue;
+        pcre2_match_context *mc = pcre2_match_context_create(NULL);
+        if (mc)
+            pcre2_set_match_limit(mc, limit);
+        int rc = pcre2_match(ex->re, (PCRE2_SPTR)v.s.p, v.s.n, 0, 0, x->md,
+                             mc);
+        pcre2_match_context_free(mc);
+        if (rc <= 0)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
+        for (int g = 0; g < ex->ngroups; g++) {
+            int num = ex->group_num[g];
+            if (num >= rc || ov[2 * num] == PCRE2_UNSET)
+                continue;
+            x->v[ex->group_slot[g]] = (st_str){v.s.p + ov[2 * num],
+                                               ov[2 * num + 1] - ov[2 * num]};
+        }
+    }
+}
+
+/* Getter for predicates that name extracted fields. */
+typedef struct getctx {
+    const st_event *e;
+    const extracted *x;
+} getctx;
+
+static void get_field(void *c, int field, st_value *out)
+{
+    getctx *g = c;
+    if (field >= ST_F__COUNT) {
+        int slot = field - ST_F__COUNT;
+        if (g->x && slot < ST_RULE_MAX_FIELDS && g->x->v[slot].p) {
+            out->kind = ST_V_STR;
+            out->s = g->x->v[slot];
+        }
+        return;
+    }
+    st_event_get(g->e, (st_field)field, out);
+}
+
+/* The key of a matcher for an event, as a view (NULL when missing). */
+static st_str key_of(const st_matcher *m, const st_event *e,
+                     const extracted *x, char *numbuf)
+{
+    int f = m->key.field;
+    st_str v = ST_STR_NULL;
+    if (f < 0)
+        return ST_STR_LIT("");
+    if (f < FIELD_EVENT_BASE) {
+        v = x->v[f];
+    } else {
+        st_value val = {0};
+        st_event_get(e, (st_field)(f - FIELD_EVENT_BASE), &val);
+        if (val.kind == ST_V_STR)
+            v = val.s;
+        else if (val.kind == ST_V_INT)
+            v = (st_str){numbuf, (size_t)snprintf(numbuf, 32, "%lld",
+                                                  (long long)val.i)};
+        else if (val.kind == ST_V_UINT)
+            v = (st_str){numbuf, (size_t)snprintf(numbuf, 32, "%llu",
+                                                  (unsigned long long)val.u)};
+    }
+    if (!v.p || v.n == 0)
+        return ST_STR_NULL;
+    return st_key_apply(m->key.fn, v);
+}
+
+/* Owned, NUL-terminated key (lower-cased for the lower() transform). */
+static char *key_dup(const st_matcher *m, st_str k)
+{
+    char *s = dupv(k);
+    if (s && m->key.fn == ST_KEY_LOWER)
+        for (char *p = s; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p += 32;
+    return s;
+}
+
+/* ---- engine setup ------------------------------------------------------ */
+
+st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
+                         st_finding_fn on_finding, st_lookup_fn lookup,
+                         void *ctx)
+{
+    st_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->rules = rules;
+    e->codes = codes;
+    e->on_finding = on_finding;
+    e->lookup = lookup;
+    e->ctx = ctx;
+    e->clock_us = INT64_MIN;
+    e->newest_us = INT64_MIN;
+    e->nrts = rules->nrules;
+    e->rts = calloc((size_t)(rules->nrules ? rules->nrules : 1),
+                    sizeof *e->rts);
+    if (!e->rts) {
+        free(e);
+        return NULL;
+    }
+    for (int r = 0; r < rules->nrules; r++) {
+        rule_rt *rt = &e->rts[r];
+        rt->rule = rules->rules[r];
+        const st_rule *ru = rt->rule;
+        for (int i = 0; i < ru->nsteps + ru->nhistories; i++) {
+            const st_matcher *m = i < ru->nsteps ? &ru->steps[i]
+                                                 : &ru->histories[i - ru->nsteps];
+            mref mr = {rt, m, {0}, 0};
+            st_pred_hint hs[8];
+            size_t nh = m->pred ? st_pred_hints(m->pred, hs, 8) : 0;
+            int proc_hint = -1;
+            for (size_t h = 0; h < nh && h < 8; h++) {
+                if (hs[h].field == ST_F_PROCESS && hs[h].op == ST_PRED_EQ &&
+                    !hs[h].case_insensitive && !hs[h].diacritic_insensitive)
+                    proc_hint = (int)h;
+                else if (!mr.has_hint) {
+                    mr.hint = hs[h];
+                    mr.has_hint = 1;
+                }
+            }
+            if (proc_hint >= 0) {
+                char *pv = dupv(hs[proc_hint].value);
+                int found = -1;
+                for (int k = 0; k < e->nby_proc; k++)
+                    if (!strcmp(e->by_proc[k].process, pv))
+                        found = k;
+                if (found < 0) {
+                    e->by_proc = realloc(e->by_proc, sizeof *e->by_proc *
+                                         (size_t)(e->nby_proc + 1));
+                    found = e->nby_proc++;
+                    e->by_proc[found] = (struct pd){pv, NULL, 0};
+                } else {
+                    free(pv);
+                }
+                struct pd *pd = &e->by_proc[found];
+                pd->m = realloc(pd->m, sizeof *pd->m * (size_t)(pd->n + 1));
+                pd->m[pd->n++] = mr;
+            } else {
+                e->general = realloc(e->general, sizeof *e->general *
+                                     (size_t)(e->ngeneral + 1));
+                e->general[e->ngeneral++] = mr;
+            }
+        }
+    }
+    return e;
+}
+
+void st_engine_set_slack(st_engine *e, int64_t slack_us)
+{
+    e->slack_us = slack_us < 0 ? 0 : slack_us;
+}
+
+void st_engine_get_stats(const st_engine *e, st_engine_stats *out)
+{
+    *out = e->stats;
+}
+
+/* ---- deciding findings ------------------------------------------------- */
+
+static const char *field_value(const instance *in, int ref, int step);
+
+/* Evaluates a condition on an instance. */
+static int cond_eval(const st_cond *c, const instance *in, const int *lk)
+{
+    if (!c)
+        return 1;
+    switch (c->kind) {
+    case ST_C_TRUE: return 1;
+    case ST_C_NOT: return !cond_eval(c->a, in, lk);
+    case ST_C_AND: return cond_eval(c->a, in, lk) && cond_eval(c->b, in, lk);
+    case ST_C_OR: return cond_eval(c->a, in, lk) || cond_eval(c->b, in, lk);
+    case ST_C_STEP: return in->count[c->ref] > 0;
+    case ST_C_HISTORY: return in->hist_found[c->ref];
+    case ST_C_LOOKUP: return lk ? lk[c->ref] > 0 : 0;
+    case ST_C_COUNT: {
+        int64_t n = in->count[c->ref];
+        switch (c->cmp) {
+        case 'g': return n >= c->n;
+        case 'l': return n <= c->n;
+        case '>': return n > c->n;
+        case '<': return n < c->n;
+        default: return n == c->n;
+        }
+    }
+    case ST_C_HAS: {
+        const char *v = field_value(in, c->ref, -1);
+        return v && *v;
+    }
+    case ST_C_FIELD_EQ:
+    case ST_C_FIELD_CONTAINS:
+        for (int s = 0; s < in->rule->nsteps; s++) {
+            const char *v = field_value(in, c->ref, s);
+            if (v && (c->kind == ST_C_FIELD_EQ ? !strcmp(v, c->text)
+                                               : strstr(v, c->text) != NULL))
+                return 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* Value of a field for templates: step < 0 = first step that has it. */
+static const char *field_value(const instance *in, int ref, int step)
+{
+    int from = step < 0 ? 0 : step, to = step < 0 ? in->rule->nsteps : step + 1;
+    static __thread char num[32];
+    for (int s = from; s < to; s++) {
+        if (ref < FIELD_EVENT_BASE) {
+            if (in->vals[s][ref])
+                return in->vals[s][ref];
+            continue;
+        }
+        if (in->first_ev[s] < 0)
+            continue;
+        const st_evidence *d = &in->ev[in->first_ev[s]];
+        switch ((st_field)(ref - FIELD_EVENT_BASE)) {
+        case ST_F_PROCESS: if (d->process) return d->process; break;
+        case ST_F_SENDER: if (d->sender) return d->sender; break;
+        case ST_F_SUBSYSTEM: if (d->subsystem) return d->subsystem; break;
+        case ST_F_CATEGORY: if (d->category) return d->category; break;
+        case ST_F_MESSAGE: if (d->message) return d->message; break;
+        case ST_F_MESSAGE_TYPE: if (d->type) return d->type; break;
+        case ST_F_PID:
+            if (d->has_pid) {
+                snprintf(num, sizeof num, "%lld", (long long)d->pid);
+                return num;
+            }
+            break;
+        default: break;
+        }
+    }
+    return NULL;
+}
+
+/* Growable string for rendering. */
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t c = b->cap ? b->cap : 256;
+        while (c < b->n + n + 1)
+            c *= 2;
+        char *np = realloc(b->p, c);
+        if (!np)
+            return;
+        b->p = np;
+        b->cap = c;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+static int find_name(const st_rule *r, const char *name, st_cond_kind *k)
+{
+    for (int i = 0; i < r->nsteps; i++)
+        if (!strcmp(r->steps[i].name, name)) {
+            *k = ST_C_STEP;
+            return i;
+        }
+    for (int i = 0; i < r->nhistories; i++)
+        if (!strcmp(r->histories[i].name, name)) {
+            *k = ST_C_HISTORY;
+            return i;
+        }
+    for (int i = 0; i < r->nlookups; i++)
+        if (!strcmp(r->lookups[i].name, name)) {
+            *k = ST_C_LOOKUP;
+            return i;
+        }
+    return -1;
+}
+
+static int field_ref_of(const st_rule *r, const char *name)
+{
+    for (int i = 0; i < r->nfields; i++)
+        if (!strcmp(r->fields[i], name))
+            return i;
+    if (!strcmp(name, "message"))
+        return FIELD_EVENT_BASE + (int)ST_F_MESSAGE;
+    st_field f = st_field_lookup(name, strlen(name));
+    return f != ST_F_NONE ? FIELD_EVENT_BASE + (int)f : -1;
+}
+
+/* Formats an evidence time in its original offset. */
+static void ev_time(const st_evidence *d, char *buf, size_t n)
+{
+    if (d->has_time)
+        st_format_logshow(d->time_us, d->off_min, buf, n);
+    else
+        snprintf(buf, n, "(no time)");
+}
+
+/* Renders a template with the instance's values. */
+static char *render(const char *t, const instance *in, const st_finding *f,
+                    const int *lk)
+{
+    sbuf b = {0};
+    sb_add(&b, "", 0);
+    const st_rule *r = in->rule;
+    for (const char *p = t; p && *p;) {
+        if (*p != '{') {
+            const char *q = strchr(p, '{');
+            size_t n = q ? (size_t)(q - p) : strlen(p);
+            sb_add(&b, p, n);
+            p += n;
+            continue;
+        }
+        const char *e = strchr(p, '}');
+        if (!e)
+            break;
+        char ph[96];
+        size_t n = (size_t)(e - p - 1);
+        if (n >= sizeof ph)
+            n = sizeof ph - 1;
+        memcpy(ph, p + 1, n);
+        ph[n] = 0;
+        p = e + 1;
+        char tmp[64];
+        const char *val = NULL;
+        char *paren = strchr(ph, '('), *dot = strchr(ph, '.');
+        st_cond_kind k;
+        if (paren) {
+            ph[strlen(ph) - 1] = 0;
+            *paren = 0;
+            int idx = find_name(r, paren + 1, &k);
+            if (!strcmp(ph, "count") && idx >= 0 && k == ST_C_STEP) {
+                snprintf(tmp, sizeof tmp, "%d", in->count[idx]);
+                val = tmp;
+            } else if (!strcmp(ph, "time") && idx >= 0) {
+                const st_evidence *d = NULL;
+                if (k == ST_C_STEP && in->first_ev[idx] >= 0)
+                    d = &in->ev[in->first_ev[idx]];
+                else if (k == ST_C_HISTORY && in->hist_ev[idx] >= 0)
+                    d = &in->ev[in->hist_ev[idx]];
+                if (d) {
+                    ev_time(d, tmp, sizeof tmp);
+                    val = tmp;
+                }
+            }
+        } else if (dot) {
+            *dot = 0;
+            int idx = find_name(r, ph, &k);
+            const st_evidence *d = NULL;
+            if (idx >= 0 && k == ST_C_STEP && in->first_ev[idx] >= 0)
+                d = &in->ev[in->first_ev[idx]];
+            else if (idx >= 0 && k == ST_C_HISTORY && in->hist_ev[idx] >= 0)
+                d = &in->ev[in->hist_ev[idx]];
+            if (!strcmp(dot + 1, "time") && d) {
+                ev_time(d, tmp, sizeof tmp);
+                val = tmp;
+            } else if (!strcmp(dot + 1, "line") && d) {
+                snprintf(tmp, sizeof tmp, "%lld", (long long)d->line);
+                val = tmp;
+            } else if (idx >= 0 && k == ST_C_STEP) {
+                val = field_value(in, field_ref_of(r, dot + 1), idx);
+            } else if (d) {
+                int ref = field_ref_of(r, dot + 1);
+                if (ref == FIELD_EVENT_BASE + ST_F_PROCESS) val = d->process;
+                else if (ref == FIELD_EVENT_BASE + ST_F_MESSAGE) val = d->message;
+            }
+        } else if (!strcmp(ph, "rule")) {
+            val = r->id;
+        } else if (!strcmp(ph, "verdict")) {
+            val = f ? f->verdict : NULL;
+        } else if (!strcmp(ph, "codes") || !strcmp(ph, "code_names")) {
+            sbuf cb = {0};
+            sb_add(&cb, "", 0);
+            for (int i = 0; f && i < f->ncodes; i++) {
+                char one[256];
+                if (f->codes[i].name)
+                    snprintf(one, sizeof one, "%s%s (%d)%s%d x, reported by "
+                             "%s", i ? "; " : "", f->codes[i].name,
+                             f->codes[i].code, ": ", f->codes[i].count,
+                             f->codes[i].reporters);
+                else
+                    snprintf(one, sizeof one, "%s%d: %d x, reported by %s",
+                             i ? "; " : "", f->codes[i].code,
+                             f->codes[i].count, f->codes[i].reporters);
+                if (!strcmp(ph, "code_names") && f->codes[i].name)
+                    snprintf(one, sizeof one, "%s%s", i ? ", " : "",
+                             f->codes[i].name);
+                else if (!strcmp(ph, "code_names"))
+                    snprintf(one, sizeof one, "%s%d", i ? ", " : "",
+                             f->codes[i].code);
+                sb_str(&cb, one);
+            }
+            sb_str(&b, cb.n ? cb.p : "none");
+            free(cb.p);
+            continue;
+        } else {
+            val = field_value(in, field_ref_of(r, ph), -1);
+        }
+        (void)lk;
+        sb_str(&b, val ? val : "(unknown)");
+    }
+    return b.p;
+}
+
+/* Adds each error code mentioned in the evidence messages to f. */
+typedef struct codectx {
+    st_finding *f;
+    const char *reporter;
+} codectx;
+
+static int on_code(const st_errcode_hit *h, void *c)
+{
+    codectx *cc = c;
+    st_finding *f = cc->f;
+    int i;
+    for (i = 0; i < f->ncodes; i++)
+        if (f->codes[i].code == h->code)
+            break;
+    if (i == f->ncodes) {
+        if (f->ncodes == 32)
+            return 0;
+        f->ncodes++;
+        memset(&f->codes[i], 0, sizeof f->codes[i]);
+        f->codes[i].code = h->code;
+        f->codes[i].name = h->row && h->row->name[0] ? h->row->name : NULL;
+    }
+    f->codes[i].count++;
+    if (cc->reporter && !strstr(f->codes[i].reporters, cc->reporter)) {
+        size_t l = strlen(f->codes[i].reporters);
+        snprintf(f->codes[i].reporters + l, sizeof f->codes[i].reporters - l,
+                 "%s%s", l ? ", " : "", cc->reporter);
+    }
+    return 0;
+}
+
+/* Collects the evidence indexes a condition refers to (positively). */
+static void cond_refs(const st_cond *c, const instance *in,
+                      const int *lk_first, const int *lk_count, st_reason *rs,
+                      int neg)
+{
+    if (!c)
+        return;
+    switch (c->kind) {
+    case ST_C_NOT: cond_refs(c->a, in, lk_first, lk_count, rs, !neg); return;
+    case ST_C_AND:
+    case ST_C_OR:
+        cond_refs(c->a, in, lk_first, lk_count, rs, neg);
+        cond_refs(c->b, in, lk_first, lk_count, rs, neg);
+        return;
+    default: break;
+    }
+    if (neg)
+        return;
+    if (c->kind == ST_C_STEP || c->kind == ST_C_COUNT) {
+        const char *name = in->rule->steps[c->ref].name;
+        for (int i = 0; i < in->nev && rs->nev < 32; i++)
+            if (!strcmp(in->ev[i].role, name))
+                rs->ev[rs->nev++] = i;
+    } else if (c->kind == ST_C_HISTORY && in->hist_ev[c->ref] >= 0 &&
+               rs->nev < 32) {
+        rs->ev[rs->nev++] = in->hist_ev[c->ref];
+    } else if (c->kind == ST_C_LOOKUP && lk_first[c->ref] >= 0) {
+        for (int i = 0; i < lk_count[c->ref] && rs->nev < 32; i++)
+            rs->ev[rs->nev++] = lk_first[c->ref] + i;
+    }
+}
+
+/* Decides an instance: emits a finding when its conditions hold. */
+static void decide(st_engine *e, instance *in)
+{
+    const st_rule *r = in->rule;
+    for (int s = 0; s < r->nsteps; s++)
+        if (!r->steps[s].optional && in->count[s] == 0)
+            return;                       /* sequence incomplete */
+    int lk[8] = {0}, lk_first[8], lk_count[8] = {0};
+    for (int i = 0; i < 8; i++)
+        lk_first[i] = -1;
+    for (int i = 0; i < r->nrequires; i++)
+        if (!cond_eval(r->requires[i].when, in, NULL))
+            return;
+    /* lookups: records become evidence too */
+    for (int l = 0; l < r->nlookups && e->lookup; l++) {
+        const st_lookup *lu = &r->lookups[l];
+        const char *kv = NULL;
+        if (strcmp(lu->column, "any")) {
+            kv = field_value(in, lu->key.field, -1);
+            if (!kv)
+                continue;
+        }
+        st_str key = kv ? st_key_apply(lu->key.fn, (st_str){kv, strlen(kv)})
+                        : ST_STR_NULL;
+        st_lookup_hit hits[8];
+        int n = e->lookup(e->ctx, lu->kind, lu->column, key, hits, 8);
+        lk[l] = n > 0 ? n : 0;
+        for (int h = 0; h < n && h < 8; h++) {
+            if (in->nev == in->cap) {
+                int nc = in->cap ? in->cap * 2 : 8;
+                st_evidence *ne = realloc(in->ev, sizeof *ne * (size_t)nc);
+                if (!ne)
+                    break;
+                in->ev = ne;
+                in->cap = nc;
+            }
+            st_evidence *d = &in->ev[in->nev];
+            memset(d, 0, sizeof *d);
+            snprintf(d->role, sizeof d->role, "%s", lu->name);
+            d->record_id = hits[h].record_id;
+            d->source_id = hits[h].source_id;
+            d->has_time = hits[h].has_time;
+            d->time_us = hits[h].time_us;
+            d->locator = strdup(hits[h].locator);
+            d->message = strdup(hits[h].summary);
+            if (lk_first[l] < 0)
+                lk_first[l] = in->nev;
+            lk_count[l]++;
+            in->nev++;
+        }
+    }
+    const char *verdict = NULL;
+    for (int i = 0; i < r->nverdicts && !verdict; i++)
+        if (cond_eval(r->verdicts[i].when, in, lk))
+            verdict = r->verdicts[i].id;
+    if (!verdict)
+        return;
+    st_finding *f = calloc(1, sizeof *f);
+    if (!f)
+        return;
+    f->rule = r;
+    f->verdict = verdict;
+    f->ev = in->ev;
+    f->nev = in->nev;
+    f->first_us = in->anchor_us;
+    f->last_us = in->last_us;
+    f->emitted_us = e->clock_us;
+    for (int i = 0; i < in->nev; i++) {
+        if (in->ev[i].record_id || !in->ev[i].message || !e->codes)
+            continue;
+        codectx cc = {f, in->ev[i].process};
+        st_errcodes_scan(e->codes, in->ev[i].message,
+                         strlen(in->ev[i].message), on_code, &cc);
+    }
+    for (int i = 0; i < r->nreasons; i++) {
+        if (!cond_eval(r->reasons[i].when, in, lk))
+            continue;
+        st_reason *rs = &f->reasons[f->nreasons++];
+        rs->id = r->reasons[i].id;
+        rs->text = render(r->reasons[i].text, in, f, lk);
+        cond_refs(r->reasons[i].when, in, lk_first, lk_count, rs, 0);
+    }
+    for (int i = 0; i < r->nnotes; i++)
+        if (cond_eval(r->notes[i].when, in, lk))
+            f->notes[f->nnotes++] = render(r->notes[i].text, in, f, lk);
+    if (r->subject[0].text)
+        f->subject_path = render(r->subject[0].text, in, f, lk);
+    if (r->subject[1].text) {
+        char *pid = render(r->subject[1].text, in, f, lk);
+        char *end;
+        long long v = strtoll(pid, &end, 10);
+        if (end != pid && !*end) {
+            f->subject_pid = v;
+            f->has_pid = 1;
+        }
+        free(pid);
+    }
+    if (r->subject[2].text)
+        f->subject_bundle = render(r->subject[2].text, in, f, lk);
+    if (r->subject[3].text)
+        f->subject_uuid = render(r->subject[3].text, in, f, lk);
+    f->explanation = render(r->explain ? r->explain : r->title, in, f, lk);
+    e->stats.findings++;
+    if (e->on_finding)
+        e->on_finding(e->ctx, f);
+    for (int i = 0; i < f->nreasons; i++)
+        free(f->reasons[i].text);
+    for (int i = 0; i < f->nnotes; i++)
+        free(f->notes[i]);
+    free(f->subject_path);
+    free(f->subject_bundle);
+    free(f->subject_uuid);
+    free(f->explanation);
+    free(f);
+}
+
+/* Unlinks an instance from its rule's structures, decides it, frees it. */
+static void close_instance(st_engine *e, rule_rt *rt, instance *in)
+{
+    uint64_t h = hstr(in->key) % NBUCKETS;
+    for (instance **pp = &rt->buckets[h]; *pp; pp = &(*pp)->next)
+        if (*pp == in) {
+            *pp = in->next;
+            break;
+        }
+    if (in->all_prev)
+        in->all_prev->all_next = in->all_next;
+    else
+        rt->open = in->all_next;
+    if (in->all_next)
+        in->all_next->all_prev = in->all_prev;
+    else
+        rt->open_tail = in->all_prev;
+    e->open_now--;
+    decide(e, in);
+    instance_free(in);
+}
+
+/* Decides every instance whose window has passed the clock. */
+static void expire(st_engine *e, int64_t clock)
+{
+    for (int r = 0; r < e->nrts; r++) {
+        rule_rt *rt = &e->rts[r];
+        instance *in = rt->open;
+        while (in) {
+            instance *next = in->all_next;
+            if (in->deadline_us < clock)
+                close_instance(e, rt, in);
+            in = next;
+        }
+    }
+}
+
+/* True when every step (optional ones too) has matched. */
+static int all_matched(const instance *in)
+{
+    for (int s = 0; s < in->rule->nsteps; s++)
+        if (in->count[s] == 0)
+            return 0;
+    return 1;
+}
+
+/* Copies the extracted values of a step into the instance (first wins). */
+static void keep_values(instance *in, int step, const extracted *x)
+{
+    for (int f = 0; f < in->rule->nfields; f++)
+        if (x->v[f].p && !in->vals[step][f])
+            in->vals[step][f] = dupv(x->v[f]);
+}
+
+static void early_clear(early *x)
+{
+    if (!x->m)
+        return;
+    evidence_free(&x->ev);
+    free(x->key);
+    for (int f = 0; f < ST_RULE_MAX_FIELDS; f++)
+        free(x->vals[f]);
+    memset(x, 0, sizeof *x);
+}
+
+/* Remembers a step match no instance took, for a later anchor to claim. */
+static void early_keep(rule_rt *rt, const st_matcher *m, const char *key,
+                       const st_event *ev, const extracted *x)
+{
+    early *e = &rt->early[rt->early_next];
+    rt->early_next = (rt->early_next + 1) % EARLY_MAX;
+    early_clear(e);
+    e->m = m;
+    e->key = key ? strdup(key) : NULL;
+    e->t = ev->time_us;
+    evidence_from(&e->ev, m->name, ev);
+    for (int f = 0; f < rt->rule->nfields; f++)
+        if (x->v[f].p)
+            e->vals[f] = dupv(x->v[f]);
+}
+
+/* Lets a new instance claim earlier matches within their `before`. */
+static void early_claim(rule_rt *rt, instance *in)
+{
+    for (int i = 0; i < EARLY_MAX; i++) {
+        early *e = &rt->early[i];
+        if (!e->m || e->t > in->anchor_us ||
+            e->t < in->anchor_us - e->m->before_us)
+            continue;
+        if (e->key && strcmp(e->key, in->key))
+            continue;
+        int s = e->m->index;
+        if (in->nev >= MAX_EVIDENCE)
+            break;
+        if (in->nev == in->cap) {
+            st_evidence *ne = realloc(in->ev, sizeof *ne * (size_t)(in->cap * 2));
+            if (!ne)
+                break;
+            in->ev = ne;
+            in->cap *= 2;
+        }
+        evidence_copy(&in->ev[in->nev], &e->ev);
+        if (in->count[s]++ == 0) {
+            in->first_ev[s] = in->nev;
+            for (int f = 0; f < rt->rule->nfields; f++)
+                if (e->vals[f] && !in->vals[s][f])
+                    in->vals[s][f] = strdup(e->vals[f]);
+        }
+        in->nev++;
+        early_clear(e);
+    }
+}
+
+/* A step matched event ev with key k: open or extend instances. */
+static void on_step(st_engine *e, rule_rt *rt, const st_matcher *m,
+                    const st_event *ev, st_str key, const extracted *x)
+{
+    const st_rule *r = rt->rule;
+    char *k = key_dup(m, key);
+    if (!k)
+        return;
+    uint64_t h = hstr(k) % NBUCKETS;
+    int64_t t = ev->time_us;
+    if (m->index == 0) {
+        /* a repeated anchor joins the open instance that has not moved on */
+        for (instance *in = rt->buckets[h]; in; in = in->next) {
+            if (strcmp(in->key, k))
+                continue;
+            int moved = 0;
+            for (int s = 1; s < r->nsteps; s++)
+                moved |= in->count[s] > 0;
+            if (!moved && t <= in->deadline_us) {
+                in->count[0]++;
+                add_evidence(in, m->name, ev);
+                in->last_us = t;
+                free(k);
+                return;
+            }
+        }
+        instance *in = calloc(1, sizeof *in);
+        if (!in) {
+            free(k);
+            return;
+        }
+        in->rule = r;
+        in->key = k;
+        in->anchor_us = t;
+        in->last_us = t;
+        in->deadline_us = t + r->window_us;
+        for (int s = 0; s < ST_RULE_MAX_STEPS; s++)
+            in->first_ev[s] = -1;
+        for (int i = 0; i < 8; i++)
+            in->hist_ev[i] = -1;
+        in->count[0] = 1;
+        in->first_ev[0] = add_evidence(in, m->name, ev);
+        keep_values(in, 0, x);
+        /* histories: only what happened before this anchor, looked up
+         * with each history's own key expression on the anchor's values */
+        for (int i = 0; i < r->nhistories; i++) {
+            const st_matcher *hm = &r->histories[i];
+            const char *fv = field_value(in, hm->key.field, 0);
+            if (!fv)
+                continue;
+            st_str hk = st_key_apply(hm->key.fn, (st_str){fv, strlen(fv)});
+            char *hks = key_dup(hm, hk);
+            if (!hks)
+                continue;
+            uint64_t hh = hstr(hks) % NBUCKETS;
+            for (hist_ent *he = rt->hist[i][hh]; he; he = he->next) {
+                if (strcmp(he->key, hks))
+                    continue;
+                /* `older`: only occurrences far enough before the anchor
+                 * count (a launch's own lines are not an earlier launch) */
+                const st_evidence *src = &he->ev;
+                int64_t limit = t - hm->older_us;
+                if (hm->older_us > 0 && src->time_us > limit)
+                    src = he->first.time_us <= limit ? &he->first : NULL;
+                if (!src)
+                    break;
+                in->hist_found[i] = he->count;
+                if (in->nev < MAX_EVIDENCE && in->nev < in->cap) {
+                    in->hist_ev[i] = in->nev;
+                    evidence_copy(&in->ev[in->nev++], src);
+                } else if (in->nev < MAX_EVIDENCE) {
+                    st_evidence *ne = realloc(in->ev, sizeof *ne *
+                                              (size_t)(in->cap * 2));
+                    if (ne) {
+                        in->ev = ne;
+                        in->cap *= 2;
+                        in->hist_ev[i] = in->nev;
+                        evidence_copy(&in->ev[in->nev++], src);
+                    }
+                }
+                break;
+            }
+            free(hks);
+        }
+        early_claim(rt, in);
+        in->next = rt->buckets[h];
+        rt->buckets[h] = in;
+        in->all_prev = rt->open_tail;
+        if (rt->open_tail)
+            rt->open_tail->all_next = in;
+        else
+            rt->open = in;
+        rt->open_tail = in;
+        e->stats.instances++;
+        if (++e->open_now > e->stats.open_instances_peak)
+            e->stats.open_instances_peak = e->open_now;
+        if (all_matched(in))
+            close_instance(e, rt, in);
+        return;
+    }
+    /* a later step joins the newest open instance that can take it; an
+     * unkeyed step may join any instance of the rule */
+    instance *best = NULL;
+    int unkeyed = m->key.field < 0;
+    for (instance *in = unkeyed ? rt->open : rt->buckets[h]; in;
+         in = unkeyed ? in->all_next : in->next) {
+        if ((!unkeyed && strcmp(in->key, k)) || t < in->anchor_us ||
+            t > in->anchor_us + m->within_us)
+            continue;
+        int ok = 1;
+        for (int s = 1; s < m->index && ok; s++)
+            if (!r->steps[s].optional && in->count[s] == 0)
+                ok = 0;
+        if (ok && (!best || in->anchor_us > best->anchor_us))
+            best = in;
+    }
+    if (!best) {
+        if (m->before_us > 0)
+            early_keep(rt, m, unkeyed ? NULL : k, ev, x);
+        free(k);
+        return;
+    }
+    free(k);
+    if (best->count[m->index]++ == 0) {
+        best->first_ev[m->index] = add_evidence(best, m->name, ev);
+        keep_values(best, m->index, x);
+    } else {
+        add_evidence(best, m->name, ev);
+    }
+    if (t > best->last_us)
+        best->last_us = t;
+    if (all_matched(best))
+        close_instance(e, rt, best);
+}
+
+/* Records an event matching a history into the rule's history set. */
+static void on_history(rule_rt *rt, const st_matcher *m, const st_event *ev,
+                       st_str key)
+{
+    char *k = key_dup(m, key);
+    if (!k)
+        return;
+    uint64_t h = hstr(k) % NBUCKETS;
+    for (hist_ent *he = rt->hist[m->index][h]; he; he = he->next)
+        if (!strcmp(he->key, k)) {
+            he->count++;
+            evidence_free(&he->ev);
+            evidence_from(&he->ev, m->name, ev);
+            free(k);
+            return;
+        }
+    hist_ent *he = calloc(1, sizeof *he);
+    if (!he) {
+        free(k);
+        return;
+    }
+    he->key = k;
+    he->count = 1;
+    evidence_from(&he->ev, m->name, ev);
+    evidence_from(&he->first, m->name, ev);
+    he->next = rt->hist[m->index][h];
+    rt->hist[m->index][h] = he;
+}
+
+/* Tests one matcher against an event and acts on a match.  Histories are
+ * queued to run after the steps so an event is never its own history. */
+typedef struct pending_hist {
+    const mref *mr;
+    char *key;                /* owned copy: views die with the extraction */
+} pending_hist;
+
+static void try_matcher(st_engine *e, const mref *mr, const st_event *ev,
+                        extracted *x, pending_hist *ph, int *nph)
+{
+    const st_matcher *m = mr->m;
+    if (!m->pred)
+        return;
+    if (mr->has_hint) {
+        st_value v = {0};
+        if (mr->hint.field < ST_F__COUNT) {
+            st_event_get(ev, (st_field)mr->hint.field, &v);
+            if (!st_pred_hint_test(&mr->hint, &v))
+                return;
+        }
+    }
+    memset(x->v, 0, sizeof x->v);
+    if (m->nextract)
+        run_extract(m, ev, x, mr->rt->rule->regex_match_limit);
+    getctx g = {ev, x};
+    e->stats.predicate_evals++;
+    if (!st_pred_eval(m->pred, get_field, &g))
+        return;
+    char num[32];
+    st_str key = key_of(m, ev, x, num);
+    if (!key.p)
+        return;                   /* keyed step without a key value */
+    if (m->kind == ST_MATCHER_STEP) {
+        on_step(e, mr->rt, m, ev, key, x);
+    } else if (*nph < 64) {
+        ph[*nph].mr = mr;
+        ph[*nph].key = dupv(key);
+        if (ph[*nph].key)
+            (*nph)++;
+    }
+}
+
+/* Runs every candidate matcher on one event (already in time order). */
+static void process(st_engine *e, const st_event *ev)
+{
+    if (ev->has & ST_HAS_TIME) {
+        if (ev->time_us > e->clock_us) {
+            expire(e, ev->time_us);
+            e->clock_us = ev->time_us;
+        }
+    } else {
+        return;                    /* untimed events cannot be correlated */
+    }
+    e->stats.events++;
+    extracted x;
+    memset(&x, 0, sizeof x);
+    x.md = pcre2_match_data_create(ST_RULE_MAX_FIELDS + 1, NULL);
+    pending_hist ph[64];
+    int nph = 0;
+    if (ev->process.p) {
+        for (int i = 0; i < e->nby_proc; i++) {
+            struct pd *pd = &e->by_proc[i];
+            if (strlen(pd->process) != ev->process.n ||
+                memcmp(pd->process, ev->process.p, ev->process.n))
+                continue;
+            for (int k = 0; k < pd->n; k++)
+                try_matcher(e, &pd->m[k], ev, &x, ph, &nph);
+        }
+    }
+    for (int k = 0; k < e->ngeneral; k++)
+        try_matcher(e, &e->general[k], ev, &x, ph, &nph);
+    for (int i = 0; i < nph; i++) {
+        on_history(ph[i].mr->rt, ph[i].mr->m, ev,
+                   (st_str){ph[i].key, strlen(ph[i].key)});
+        free(ph[i].key);
+    }
+    pcre2_match_data_free(x.md);
+}
+
+/* ---- reorder buffer ---------------------------------------------------- */
+
+static int earlier(const st_event *a, const st_event *b)
+{
+    if (a->time_us != b->time_us)
+        return a->time_us < b->time_us;
+    return a->id < b->id;
+}
+
+static void heap_push(st_engine *e, st_event *ev)
+{
+    if (e->nheap == e->capheap) {
+        int nc = e->capheap ? e->capheap * 2 : 256;
+        st_event **n = realloc(e->heap, sizeof *n * (size_t)nc);
+        if (!n)
+            return;
+        e->heap = n;
+        e->capheap = nc;
+    }
+    int i = e->nheap++;
+    e->heap[i] = ev;
+    while (i && earlier(e->heap[i], e->heap[(i - 1) / 2])) {
+        st_event *t = e->heap[i];
+        e->heap[i] = e->heap[(i - 1) / 2];
+        e->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static st_event *heap_pop(st_engine *e)
+{
+    st_event *top = e->heap[0];
+    e->heap[0] = e->heap[--e->nheap];
+    int i = 0;
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < e->nheap && earlier(e->heap[l], e->heap[m])) m = l;
+        if (r < e->nheap && earlier(e->heap[r], e->heap[m])) m = r;
+        if (m == i)
+            break;
+        st_event *t = e->heap[i];
+        e->heap[i] = e->heap[m];
+        e->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+/* Deep-copies an event into one allocation. */
+static st_event *event_clone(const st_event *ev)
+{
+    st_str *f[] = {(st_str *)&ev->process, (st_str *)&ev->sender,
+                   (st_str *)&ev->subsystem, (st_str *)&ev->category,
+                   (st_str *)&ev->type, (st_str *)&ev->message,
+                   (st_str *)&ev->locator, (st_str *)&ev->process_path,
+                   (st_str *)&ev->sender_path, (st_str *)&ev->event_type,
+                   (st_str *)&ev->format_string, (st_str *)&ev->time_text};
+    size_t nf = sizeof f / sizeof *f, need = sizeof(st_event);
+    for (size_t i = 0; i < nf; i++)
+        need += f[i]->p ? f[i]->n : 0;
+    st_event *c = malloc(need);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->id = ev->id;
+    c->source_id = ev->source_id;
+    c->line = ev->line;
+    c->byte_offset = ev->byte_offset;
+    c->has = ev->has;
+    c->time_us = ev->time_us;
+    c->utc_offset_min = ev->utc_offset_min;
+    c->thread_id = ev->thread_id;
+    c->activity_id = ev->activity_id;
+    c->pid = ev->pid;
+    c->ttl = ev->ttl;
+    c->user_id = ev->user_id;
+    c->trace_id = ev->trace_id;
+    char *o = (char *)(c + 1);
+    st_str *d[] = {&c->process, &c->sender, &c->subsystem, &c->category,
+                   &c->type, &c->message, &c->locator, &c->process_path,
+                   &c->sender_path, &c->event_type, &c->format_string,
+                   &c->time_text};
+    for (size_t i = 0; i < nf; i++)
+        if (f[i]->p) {
+            memcpy(o, f[i]->p, f[i]->n);
+            *d[i] = (st_str){o, f[i]->n};
+            o += f[i]->n;
+        }
+    return c;
+}
+
+void st_engine_feed(st_engine *e, const st_event *ev)
+{
+    if (e->slack_us <= 0) {
+        process(e, ev);
+        return;
+    }
+    if ((ev->has & ST_HAS_TIME) && e->newest_us != INT64_MIN &&
+        ev->time_us < e->newest_us - e->slack_us)
+        e->stats.late_events++;    /* beyond the slack: processed late */
+    st_event *c = event_clone(ev);
+    if (!c)
+        return;
+    if ((ev->has & ST_HAS_TIME) && ev->time_us > e->newest_us)
+        e->newest_us = ev->time_us;
+    heap_push(e, c);
+    while (e->nheap && e->heap[0]->time_us <= e->newest_us - e->slack_us) {
+        st_event *x = heap_pop(e);
+        process(e, x);
+        free(x);
+    }
+}
+
+void st_engine_advance(st_engine *e, int64_t clock_us)
+{
+    if (clock_us > e->clock_us) {
+        expire(e, clock_us);
+        e->clock_us = clock_us;
+    }
+}
+
+void st_engine_flush(st_engine *e)
+{
+    while (e->nheap) {
+        st_event *x = heap_pop(e);
+        process(e, x);
+        free(x);
+    }
+    expire(e, INT64_MAX);
+}
+
+void st_engine_free(st_engine *e)
+{
+    if (!e)
+        return;
+    for (int r = 0; r < e->nrts; r++) {
+        rule_rt *rt = &e->rts[r];
+        instance *in = rt->open;
+        while (in) {
+            instance *n = in->all_next;
+            instance_free(in);
+            in = n;
+        }
+        for (int i = 0; i < EARLY_MAX; i++)
+            early_clear(&rt->early[i]);
+        for (int i = 0; i < 8; i++)
+            for (int b = 0; b < NBUCKETS; b++) {
+                hist_ent *he = rt->hist[i][b];
+                while (he) {
+                    hist_ent *n = he->next;
+                    evidence_free(&he->ev);
+                    evidence_free(&he->first);
+                    free(he->key);
+                    free(he);
+                    he = n;
+                }
+            }
+    }
+    for (int i = 0; i < e->nby_proc; i++) {
+        free(e->by_proc[i].process);
+        free(e->by_proc[i].m);
+    }
+    while (e->nheap)
+        free(heap_pop(e));
+    free(e->heap);
+    free(e->by_proc);
+    free(e->general);
+    free(e->rts);
+    free(e);
+}
