@@ -6,7 +6,7 @@ BUILD    ?= build
 CC       ?= gcc
 SAN      ?=
 OPT      ?= -O2
-PKGS     := sqlite3 libpcre2-8 zlib libarchive libcrypto json-c
+PKGS     := sqlite3 libpcre2-8 zlib libarchive libcrypto yajl liblz4
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror \
                -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
                -Iparsers -Ianalyzer $(SAN)
