@@ -542,11 +542,13 @@ static const char *tok_desc(const parser *ps, char *buf, size_t n)
     return buf;
 }
 
+/* Identifiers start with an ASCII letter or underscore. */
 static int is_id_start(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+/* Later identifier characters; '.' lets resolvers define dotted names. */
 static int is_id_char(int c)
 {
     return is_id_start(c) || (c >= '0' && c <= '9') || c == '.';
@@ -564,6 +566,7 @@ static int kw_eq(const char *s, size_t n, const char *kw)
     return 1;
 }
 
+/* Value of one hex digit, or -1. */
 static int hexval(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -1076,6 +1079,7 @@ static int resolve_field(parser *ps, const token *t)
     return 0;
 }
 
+/* Canonical spelling of an operator, for messages and rendering. */
 static const char *op_word(st_pred_op op)
 {
     switch (op) {
@@ -1096,6 +1100,7 @@ static const char *op_word(st_pred_op op)
     return "?";
 }
 
+/* Operators that only make sense on text. */
 static int is_text_op(st_pred_op op)
 {
     return op == ST_PRED_CONTAINS || op == ST_PRED_BEGINSWITH ||
@@ -1103,6 +1108,7 @@ static int is_text_op(st_pred_op op)
            op == ST_PRED_MATCHES;
 }
 
+/* Operators that need an order between values. */
 static int is_order_op(st_pred_op op)
 {
     return op == ST_PRED_LT || op == ST_PRED_LE || op == ST_PRED_GT ||
@@ -2392,6 +2398,7 @@ typedef struct wbuf {
     size_t cap, len;
 } wbuf;
 
+/* Appends k bytes, storing what fits and leaving room for the NUL. */
 static void w_put(wbuf *w, const char *s, size_t k)
 {
     if (w->cap > 0 && w->len < w->cap - 1) {
@@ -2401,6 +2408,7 @@ static void w_put(wbuf *w, const char *s, size_t k)
     w->len += k;
 }
 
+/* Appends a C string. */
 static void w_str(wbuf *w, const char *s)
 {
     w_put(w, s, strlen(s));
@@ -2664,6 +2672,7 @@ uint64_t st_pred_regex_limit_hits(const st_pred *p)
     return p != NULL ? atomic_load_explicit(p->hits, memory_order_relaxed) : 0;
 }
 
+/* Callers use this to decide whether each thread needs a scratch. */
 int st_pred_has_regex(const st_pred *p)
 {
     return p != NULL && p->has_regex;

@@ -17,9 +17,11 @@
  *  - Evaluation asks the caller's getter for field values (st_value); an
  *    absent value (ST_V_NONE) fails every comparison except `!=` and
  *    `== nil`.  Evaluation never allocates, never blocks and never recurses
- *    deeper than the nesting limit; MATCHES uses PCRE2 with JIT and a match
- *    limit, and a regex that hits a limit counts as "no match" and
- *    increments st_pred_regex_limit_hits().
+ *    (the compiled form is a jump program); the one exception is PCRE2's
+ *    interpreter, used only where JIT is unavailable, which may grow the
+ *    frame vector kept in the scratch's match data.  MATCHES uses PCRE2
+ *    with JIT and a match limit, and a regex that hits a limit counts as
+ *    "no match" and increments st_pred_regex_limit_hits().
  *  - Thread safety: a compiled predicate is read-only.  Predicates without
  *    MATCHES may be evaluated concurrently with any function.  Predicates
  *    with MATCHES need one st_pred_scratch per thread (st_pred_eval_r);
@@ -132,7 +134,9 @@ int st_pred_has_regex(const st_pred *p);
 typedef struct st_pred_hint {
     int field;               /* st_field or resolver id */
     st_pred_op op;           /* EQ, BEGINSWITH, ENDSWITH or CONTAINS */
-    st_str value;            /* literal as written, escapes resolved */
+    st_str value;            /* literal as written, escapes resolved;
+                                numeric: in decimal; messageType: the
+                                canonical name ("error" for 16) */
     int case_insensitive;    /* [c], or an enum field (messageType ...) */
     int diacritic_insensitive; /* [d] */
     int numeric;             /* compares numerically; value is decimal */
