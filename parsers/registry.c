@@ -9,11 +9,23 @@
 extern const st_parser st_parser_logshow_default;
 extern const st_parser st_parser_logshow_compact;
 extern const st_parser st_parser_logshow_syslog;
+extern const st_parser st_parser_detached_signatures;
+extern const st_parser st_parser_execpolicy;
+extern const st_parser st_parser_systempolicy;
+extern const st_parser st_parser_quarantine_events;
+extern const st_parser st_parser_sqlite_unknown;
+extern const st_parser st_parser_xattr_quarantine;
 
 static const st_parser *const all[] = {
     &st_parser_logshow_default,
     &st_parser_logshow_compact,
     &st_parser_logshow_syslog,
+    &st_parser_detached_signatures,
+    &st_parser_execpolicy,
+    &st_parser_systempolicy,
+    &st_parser_quarantine_events,
+    &st_parser_sqlite_unknown,
+    &st_parser_xattr_quarantine,
     NULL,
 };
 
