@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "multimatch.h"
 #include "timeparse.h"
 
 #define FIELD_EVENT_BASE 1000
 #define MAX_EVIDENCE 256          /* per instance; further repeats counted */
-#define NBUCKETS 1024
+#define NBUCKETS 4096
 
 /* ---- owned copies of event data --------------------------------------- */
 
@@ -27,7 +28,8 @@ static char *dupv(st_str v)
     return s;
 }
 
-/* Copies the parts of an event that findings quote. */
+/* Copies the parts of an event that findings quote, all strings in one
+ * allocation (d->block, see evidence_free). */
 static void evidence_from(st_evidence *d, const char *role, const st_event *e)
 {
     memset(d, 0, sizeof *d);
@@ -40,37 +42,64 @@ static void evidence_from(st_evidence *d, const char *role, const st_event *e)
     d->off_min = e->utc_offset_min;
     d->has_pid = (e->has & ST_HAS_PID) != 0;
     d->pid = e->pid;
-    d->process = dupv(e->process);
-    d->sender = dupv(e->sender);
-    d->subsystem = dupv(e->subsystem);
-    d->category = dupv(e->category);
-    d->type = dupv(e->type);
-    d->message = dupv(e->message);
-    d->locator = dupv(e->locator);
+    const st_str *src[7] = {&e->process, &e->sender, &e->subsystem,
+                            &e->category, &e->type, &e->message, &e->locator};
+    char **dst[7] = {&d->process, &d->sender, &d->subsystem, &d->category,
+                     &d->type, &d->message, &d->locator};
+    size_t need = 0;
+    for (int i = 0; i < 7; i++)
+        if (src[i]->p)
+            need += src[i]->n + 1;
+    char *blk = malloc(need ? need : 1);
+    d->block = blk;
+    if (!blk)
+        return;
+    for (int i = 0; i < 7; i++) {
+        if (!src[i]->p)
+            continue;
+        memcpy(blk, src[i]->p, src[i]->n);
+        blk[src[i]->n] = 0;
+        *dst[i] = blk;
+        blk += src[i]->n + 1;
+    }
 }
 
-/* Deep-copies one piece of evidence. */
+/* Deep-copies one piece of evidence into one block. */
 static void evidence_copy(st_evidence *d, const st_evidence *s)
 {
     *d = *s;
-    d->process = s->process ? strdup(s->process) : NULL;
-    d->sender = s->sender ? strdup(s->sender) : NULL;
-    d->subsystem = s->subsystem ? strdup(s->subsystem) : NULL;
-    d->category = s->category ? strdup(s->category) : NULL;
-    d->type = s->type ? strdup(s->type) : NULL;
-    d->message = s->message ? strdup(s->message) : NULL;
-    d->locator = s->locator ? strdup(s->locator) : NULL;
+    const char *src[7] = {s->process, s->sender, s->subsystem, s->category,
+                          s->type, s->message, s->locator};
+    char **dst[7] = {&d->process, &d->sender, &d->subsystem, &d->category,
+                     &d->type, &d->message, &d->locator};
+    size_t need = 0;
+    for (int i = 0; i < 7; i++)
+        if (src[i])
+            need += strlen(src[i]) + 1;
+    char *blk = malloc(need ? need : 1);
+    d->block = blk;
+    for (int i = 0; i < 7; i++) {
+        *dst[i] = NULL;
+        if (!src[i] || !blk)
+            continue;
+        size_t n = strlen(src[i]) + 1;
+        memcpy(blk, src[i], n);
+        *dst[i] = blk;
+        blk += n;
+    }
 }
 
+/* Frees the strings of one piece of evidence: event evidence owns one
+ * block; record evidence (from lookups) owns message and locator. */
 static void evidence_free(st_evidence *d)
 {
-    free(d->process);
-    free(d->sender);
-    free(d->subsystem);
-    free(d->category);
-    free(d->type);
-    free(d->message);
-    free(d->locator);
+    if (d->block) {
+        free(d->block);
+    } else {
+        free(d->message);
+        free(d->locator);
+    }
+    d->block = NULL;
 }
 
 /* ---- instances --------------------------------------------------------- */
@@ -83,7 +112,7 @@ typedef struct instance {
     int64_t anchor_us, deadline_us, last_us;
     int count[ST_RULE_MAX_STEPS];
     int first_ev[ST_RULE_MAX_STEPS];        /* evidence index, -1 */
-    char *vals[ST_RULE_MAX_STEPS][ST_RULE_MAX_FIELDS];
+    char **vals;                  /* [nsteps * nfields], NULL until used */
     int hist_found[8];
     int hist_ev[8];
     st_evidence *ev;
@@ -91,8 +120,13 @@ typedef struct instance {
     int dropped_repeats;
 } instance;
 
+/* Each history remembers at most HIST_MAX keys; the oldest are forgotten
+ * first (counted in stats), so memory does not grow with the input. */
+#define HIST_MAX 65536
+
 typedef struct hist_ent {
     struct hist_ent *next;
+    struct hist_ent *fifo_next;   /* insertion order, for eviction */
     char *key;
     st_evidence ev;               /* most recent occurrence */
     st_evidence first;            /* first occurrence */
@@ -112,12 +146,15 @@ typedef struct early {
 
 typedef struct rule_rt {
     const st_rule *rule;
+    pcre2_match_context *mc;      /* carries the rule's match limit */
     early early[EARLY_MAX];       /* ring of recent unattached matches */
     int early_next;
     instance *buckets[NBUCKETS];
     instance *open;               /* oldest first */
     instance *open_tail;
     hist_ent *hist[8][NBUCKETS];
+    hist_ent *fifo_head[8], *fifo_tail[8];
+    int nhist[8];
 } rule_rt;
 
 /* A matcher with its precomputed prefilter. */
@@ -126,6 +163,9 @@ typedef struct mref {
     const st_matcher *m;
     st_pred_hint hint;
     int has_hint;
+    int mm_id;                    /* literal id in the engine's multimatch
+                                     when the hint is a plain CONTAINS on
+                                     eventMessage, else -1 */
 } mref;
 
 struct st_engine {
@@ -143,6 +183,10 @@ struct st_engine {
     int ngeneral;
     int64_t clock_us;
     int64_t slack_us;
+    pcre2_match_data *md;         /* shared by all extractions */
+    st_mm *mm;                    /* message literals of general matchers */
+    uint64_t *mm_bits;            /* per event: which literals occur */
+    int mm_words;
     st_engine_stats stats;
     int64_t open_now;
     /* reorder buffer (heap of owned events) when slack > 0 */
@@ -162,9 +206,12 @@ static uint64_t hstr(const char *s)
 
 static void instance_free(instance *in)
 {
-    for (int s = 0; s < ST_RULE_MAX_STEPS; s++)
-        for (int f = 0; f < ST_RULE_MAX_FIELDS; f++)
-            free(in->vals[s][f]);
+    if (in->vals) {
+        int n = in->rule->nsteps * in->rule->nfields;
+        for (int i = 0; i < n; i++)
+            free(in->vals[i]);
+        free(in->vals);
+    }
     for (int i = 0; i < in->nev; i++)
         evidence_free(&in->ev[i]);
     free(in->ev);
@@ -201,7 +248,7 @@ typedef struct extracted {
 
 /* Runs a matcher's extract regexes over the event. */
 static void run_extract(const st_matcher *m, const st_event *e,
-                        extracted *x, uint32_t limit)
+                        extracted *x, pcre2_match_context *mc)
 {
     for (int i = 0; i < m->nextract; i++) {
         const st_extract *ex = &m->extract[i];
@@ -209,12 +256,8 @@ static void run_extract(const st_matcher *m, const st_event *e,
         st_event_get(e, (st_field)ex->source_field, &v);
         if (v.kind != ST_V_STR || !ex->re)
             continue;
-        pcre2_match_context *mc = pcre2_match_context_create(NULL);
-        if (mc)
-            pcre2_set_match_limit(mc, limit);
         int rc = pcre2_match(ex->re, (PCRE2_SPTR)v.s.p, v.s.n, 0, 0, x->md,
                              mc);
-        pcre2_match_context_free(mc);
         if (rc <= 0)
             continue;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
@@ -302,6 +345,7 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
     e->ctx = ctx;
     e->clock_us = INT64_MIN;
     e->newest_us = INT64_MIN;
+    e->md = pcre2_match_data_create(ST_RULE_MAX_FIELDS + 1, NULL);
     e->nrts = rules->nrules;
     e->rts = calloc((size_t)(rules->nrules ? rules->nrules : 1),
                     sizeof *e->rts);
@@ -313,10 +357,13 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
         rule_rt *rt = &e->rts[r];
         rt->rule = rules->rules[r];
         const st_rule *ru = rt->rule;
+        rt->mc = pcre2_match_context_create(NULL);
+        if (rt->mc)
+            pcre2_set_match_limit(rt->mc, ru->regex_match_limit);
         for (int i = 0; i < ru->nsteps + ru->nhistories; i++) {
             const st_matcher *m = i < ru->nsteps ? &ru->steps[i]
                                                  : &ru->histories[i - ru->nsteps];
-            mref mr = {rt, m, {0}, 0};
+            mref mr = {rt, m, {0}, 0, -1};
             st_pred_hint hs[8];
             size_t nh = m->pred ? st_pred_hints(m->pred, hs, 8) : 0;
             int proc_hint = -1;
@@ -328,6 +375,18 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
                     mr.hint = hs[h];
                     mr.has_hint = 1;
                 }
+            }
+            /* a plain CONTAINS on the message joins the one-pass literal
+             * scan instead of a memmem of its own */
+            if (mr.has_hint && mr.hint.op == ST_PRED_CONTAINS &&
+                mr.hint.field == ST_F_MESSAGE && !mr.hint.case_insensitive &&
+                !mr.hint.diacritic_insensitive && !mr.hint.numeric &&
+                mr.hint.value.n > 0) {
+                if (!e->mm)
+                    e->mm = st_mm_new();
+                if (e->mm)
+                    mr.mm_id = st_mm_add(e->mm, mr.hint.value.p,
+                                         mr.hint.value.n);
             }
             if (proc_hint >= 0) {
                 char *pv = dupv(hs[proc_hint].value);
@@ -351,6 +410,20 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
                                      (size_t)(e->ngeneral + 1));
                 e->general[e->ngeneral++] = mr;
             }
+        }
+    }
+    if (e->mm) {
+        if (st_mm_build(e->mm) < 0) {
+            st_mm_free(e->mm);
+            e->mm = NULL;
+            for (int k = 0; k < e->ngeneral; k++)
+                e->general[k].mm_id = -1;
+            for (int i = 0; i < e->nby_proc; i++)
+                for (int k = 0; k < e->by_proc[i].n; k++)
+                    e->by_proc[i].m[k].mm_id = -1;
+        } else {
+            e->mm_words = (st_mm_count(e->mm) + 63) / 64;
+            e->mm_bits = calloc((size_t)e->mm_words, sizeof *e->mm_bits);
         }
     }
     return e;
@@ -410,6 +483,9 @@ static int cond_eval(const st_cond *c, const instance *in, const int *lk)
     return 0;
 }
 
+#define VAL(in, s, f) \
+    ((in)->vals ? (in)->vals[(s) * (in)->rule->nfields + (f)] : NULL)
+
 /* Value of a field for templates: step < 0 = first step that has it. */
 static const char *field_value(const instance *in, int ref, int step)
 {
@@ -417,8 +493,9 @@ static const char *field_value(const instance *in, int ref, int step)
     static __thread char num[32];
     for (int s = from; s < to; s++) {
         if (ref < FIELD_EVENT_BASE) {
-            if (in->vals[s][ref])
-                return in->vals[s][ref];
+            const char *v = VAL(in, s, ref);
+            if (v)
+                return v;
             continue;
         }
         if (in->first_ev[s] < 0)
@@ -815,18 +892,15 @@ static void close_instance(st_engine *e, rule_rt *rt, instance *in)
     instance_free(in);
 }
 
-/* Decides every instance whose window has passed the clock. */
+/* Decides every instance whose window has passed the clock.  Instances
+ * are listed in anchor order and share their rule's window, so deadlines
+ * are sorted: stop at the first one still open. */
 static void expire(st_engine *e, int64_t clock)
 {
     for (int r = 0; r < e->nrts; r++) {
         rule_rt *rt = &e->rts[r];
-        instance *in = rt->open;
-        while (in) {
-            instance *next = in->all_next;
-            if (in->deadline_us < clock)
-                close_instance(e, rt, in);
-            in = next;
-        }
+        while (rt->open && rt->open->deadline_us < clock)
+            close_instance(e, rt, rt->open);
     }
 }
 
@@ -839,12 +913,29 @@ static int all_matched(const instance *in)
     return 1;
 }
 
+/* Slot of step s, field f in the instance's value table (allocated on
+ * first use); NULL when out of memory. */
+static char **val_slot(instance *in, int s, int f)
+{
+    if (!in->vals) {
+        int n = in->rule->nsteps * in->rule->nfields;
+        in->vals = calloc((size_t)(n ? n : 1), sizeof *in->vals);
+        if (!in->vals)
+            return NULL;
+    }
+    return &in->vals[s * in->rule->nfields + f];
+}
+
 /* Copies the extracted values of a step into the instance (first wins). */
 static void keep_values(instance *in, int step, const extracted *x)
 {
-    for (int f = 0; f < in->rule->nfields; f++)
-        if (x->v[f].p && !in->vals[step][f])
-            in->vals[step][f] = dupv(x->v[f]);
+    for (int f = 0; f < in->rule->nfields; f++) {
+        if (!x->v[f].p)
+            continue;
+        char **slot = val_slot(in, step, f);
+        if (slot && !*slot)
+            *slot = dupv(x->v[f]);
+    }
 }
 
 static void early_clear(early *x)
@@ -897,9 +988,13 @@ static void early_claim(rule_rt *rt, instance *in)
         evidence_copy(&in->ev[in->nev], &e->ev);
         if (in->count[s]++ == 0) {
             in->first_ev[s] = in->nev;
-            for (int f = 0; f < rt->rule->nfields; f++)
-                if (e->vals[f] && !in->vals[s][f])
-                    in->vals[s][f] = strdup(e->vals[f]);
+            for (int f = 0; f < rt->rule->nfields; f++) {
+                if (!e->vals[f])
+                    continue;
+                char **slot = val_slot(in, s, f);
+                if (slot && !*slot)
+                    *slot = strdup(e->vals[f]);
+            }
         }
         in->nev++;
         early_clear(e);
@@ -1007,20 +1102,26 @@ static void on_step(st_engine *e, rule_rt *rt, const st_matcher *m,
         return;
     }
     /* a later step joins the newest open instance that can take it; an
-     * unkeyed step may join any instance of the rule */
+     * unkeyed step may join any instance of the rule.  Both lists run
+     * newest first (bucket chains are prepended in time order), so the
+     * first instance that fits is the one, and once the step's window is
+     * exceeded every older instance is out of reach too. */
     instance *best = NULL;
     int unkeyed = m->key.field < 0;
-    for (instance *in = unkeyed ? rt->open : rt->buckets[h]; in;
-         in = unkeyed ? in->all_next : in->next) {
-        if ((!unkeyed && strcmp(in->key, k)) || t < in->anchor_us ||
-            t > in->anchor_us + m->within_us)
+    for (instance *in = unkeyed ? rt->open_tail : rt->buckets[h]; in;
+         in = unkeyed ? in->all_prev : in->next) {
+        if (t > in->anchor_us + m->within_us)
+            break;
+        if ((!unkeyed && strcmp(in->key, k)) || t < in->anchor_us)
             continue;
         int ok = 1;
         for (int s = 1; s < m->index && ok; s++)
             if (!r->steps[s].optional && in->count[s] == 0)
                 ok = 0;
-        if (ok && (!best || in->anchor_us > best->anchor_us))
+        if (ok) {
             best = in;
+            break;
+        }
     }
     if (!best) {
         if (m->before_us > 0)
@@ -1043,7 +1144,7 @@ static void on_step(st_engine *e, rule_rt *rt, const st_matcher *m,
 
 /* Records an event matching a history into the rule's history set. */
 static void on_history(rule_rt *rt, const st_matcher *m, const st_event *ev,
-                       st_str key)
+                       st_str key, int64_t *evicted)
 {
     char *k = key_dup(m, key);
     if (!k)
@@ -1057,6 +1158,26 @@ static void on_history(rule_rt *rt, const st_matcher *m, const st_event *ev,
             free(k);
             return;
         }
+    int hi = m->index;
+    if (rt->nhist[hi] >= HIST_MAX) {
+        /* forget the oldest key */
+        hist_ent *old = rt->fifo_head[hi];
+        uint64_t oh = hstr(old->key) % NBUCKETS;
+        for (hist_ent **pp = &rt->hist[hi][oh]; *pp; pp = &(*pp)->next)
+            if (*pp == old) {
+                *pp = old->next;
+                break;
+            }
+        rt->fifo_head[hi] = old->fifo_next;
+        if (!rt->fifo_head[hi])
+            rt->fifo_tail[hi] = NULL;
+        evidence_free(&old->ev);
+        evidence_free(&old->first);
+        free(old->key);
+        free(old);
+        rt->nhist[hi]--;
+        (*evicted)++;
+    }
     hist_ent *he = calloc(1, sizeof *he);
     if (!he) {
         free(k);
@@ -1066,8 +1187,14 @@ static void on_history(rule_rt *rt, const st_matcher *m, const st_event *ev,
     he->count = 1;
     evidence_from(&he->ev, m->name, ev);
     evidence_from(&he->first, m->name, ev);
-    he->next = rt->hist[m->index][h];
-    rt->hist[m->index][h] = he;
+    he->next = rt->hist[hi][h];
+    rt->hist[hi][h] = he;
+    if (rt->fifo_tail[hi])
+        rt->fifo_tail[hi]->fifo_next = he;
+    else
+        rt->fifo_head[hi] = he;
+    rt->fifo_tail[hi] = he;
+    rt->nhist[hi]++;
 }
 
 /* Tests one matcher against an event and acts on a match.  Histories are
@@ -1083,7 +1210,14 @@ static void try_matcher(st_engine *e, const mref *mr, const st_event *ev,
     const st_matcher *m = mr->m;
     if (!m->pred)
         return;
-    if (mr->has_hint) {
+    /* a later step can only join an open instance (or wait, with before) */
+    if (m->kind == ST_MATCHER_STEP && m->index > 0 && !mr->rt->open &&
+        !m->before_us)
+        return;
+    if (mr->mm_id >= 0) {
+        if (!(e->mm_bits[mr->mm_id >> 6] & (1ULL << (mr->mm_id & 63))))
+            return;
+    } else if (mr->has_hint) {
         st_value v = {0};
         if (mr->hint.field < ST_F__COUNT) {
             st_event_get(ev, (st_field)mr->hint.field, &v);
@@ -1091,9 +1225,9 @@ static void try_matcher(st_engine *e, const mref *mr, const st_event *ev,
                 return;
         }
     }
-    memset(x->v, 0, sizeof x->v);
+    memset(x->v, 0, sizeof x->v[0] * (size_t)mr->rt->rule->nfields);
     if (m->nextract)
-        run_extract(m, ev, x, mr->rt->rule->regex_match_limit);
+        run_extract(m, ev, x, mr->rt->mc);
     getctx g = {ev, x};
     e->stats.predicate_evals++;
     if (!st_pred_eval(m->pred, get_field, &g))
@@ -1126,9 +1260,14 @@ static void process(st_engine *e, const st_event *ev)
     e->stats.events++;
     extracted x;
     memset(&x, 0, sizeof x);
-    x.md = pcre2_match_data_create(ST_RULE_MAX_FIELDS + 1, NULL);
+    x.md = e->md;
     pending_hist ph[64];
     int nph = 0;
+    if (e->mm && e->mm_bits) {
+        memset(e->mm_bits, 0, sizeof *e->mm_bits * (size_t)e->mm_words);
+        if (ev->message.p)
+            st_mm_scan(e->mm, ev->message.p, ev->message.n, e->mm_bits);
+    }
     if (ev->process.p) {
         for (int i = 0; i < e->nby_proc; i++) {
             struct pd *pd = &e->by_proc[i];
@@ -1143,10 +1282,10 @@ static void process(st_engine *e, const st_event *ev)
         try_matcher(e, &e->general[k], ev, &x, ph, &nph);
     for (int i = 0; i < nph; i++) {
         on_history(ph[i].mr->rt, ph[i].mr->m, ev,
-                   (st_str){ph[i].key, strlen(ph[i].key)});
+                   (st_str){ph[i].key, strlen(ph[i].key)},
+                   &e->stats.history_evicted);
         free(ph[i].key);
     }
-    pcre2_match_data_free(x.md);
 }
 
 /* ---- reorder buffer ---------------------------------------------------- */
@@ -1294,6 +1433,7 @@ void st_engine_free(st_engine *e)
         }
         for (int i = 0; i < EARLY_MAX; i++)
             early_clear(&rt->early[i]);
+        pcre2_match_context_free(rt->mc);
         for (int i = 0; i < 8; i++)
             for (int b = 0; b < NBUCKETS; b++) {
                 hist_ent *he = rt->hist[i][b];
@@ -1314,6 +1454,9 @@ void st_engine_free(st_engine *e)
     while (e->nheap)
         free(heap_pop(e));
     free(e->heap);
+    pcre2_match_data_free(e->md);
+    st_mm_free(e->mm);
+    free(e->mm_bits);
     free(e->by_proc);
     free(e->general);
     free(e->rts);

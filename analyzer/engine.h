@@ -42,6 +42,7 @@ typedef struct st_evidence {
     int has_pid;
     char *process, *sender, *subsystem, *category, *type, *message;
     char *locator;            /* records: table and row */
+    char *block;              /* owns the strings above (event evidence) */
 } st_evidence;
 
 typedef struct st_code_count {
@@ -109,6 +110,7 @@ void st_engine_free(st_engine *e);
 typedef struct st_engine_stats {
     int64_t events, late_events, predicate_evals, instances, findings;
     int64_t open_instances_peak;
+    int64_t history_evicted;   /* keys forgotten by full histories */
 } st_engine_stats;
 void st_engine_get_stats(const st_engine *e, st_engine_stats *out);
 

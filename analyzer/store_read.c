@@ -100,7 +100,7 @@ int64_t st_store_scan(st_store *st, const st_scan_filter *f, st_scan_fn fn,
              "SELECT " COLS " FROM events e LEFT JOIN event_details d ON "
              "d.event_id = e.id WHERE (?1 IS NULL OR e.time_us >= ?1) AND "
              "(?2 IS NULL OR e.time_us <= ?2) AND (?3 = 0 OR e.source_id = ?3)"
-             "%s ORDER BY e.time_us IS NULL, e.time_us, e.id",
+             "%s ORDER BY e.time_us, e.id",
              f && f->event_ids ? " AND e.id IN (SELECT value FROM "
                                  "json_each(?4))" : "");
     sqlite3_stmt *q;

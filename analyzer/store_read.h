@@ -6,7 +6,7 @@
  * through an in-memory copy of the strings table loaded once per scan; the
  * st_event handed to the callback (views included) is valid only during
  * the call.  A filter limits the scan by time and source; the order is
- * (time_us, id) with untimed events last.
+ * (time_us, id), untimed events first, so the time index serves it.
  */
 #ifndef ST_STORE_READ_H
 #define ST_STORE_READ_H
