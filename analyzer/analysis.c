@@ -75,11 +75,11 @@ static void on_finding(void *c, const st_finding *f)
 }
 
 /* The engine has one context for both callbacks: the run's. */
-static int on_lookup(void *c, const char *kind, const char *column,
+static int on_lookup(void *c, const char *kind, const char *column, int op,
                      st_str value, st_lookup_hit *hits, int max)
 {
-    return st_store_lookup_records(((run_ctx *)c)->st, kind, column, value,
-                                   hits, max);
+    return st_store_lookup_records(((run_ctx *)c)->st, kind, column, op,
+                                   value, hits, max);
 }
 
 static int on_event(void *c, const st_event *ev)

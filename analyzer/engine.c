@@ -779,9 +779,13 @@ static void decide(st_engine *e, instance *in)
         st_str key = kv ? st_key_apply(lu->key.fn, (st_str){kv, strlen(kv)})
                         : ST_STR_NULL;
         st_lookup_hit hits[8];
-        int n = e->lookup(e->ctx, lu->kind, lu->column, key, hits, 8);
+        int n = e->lookup(e->ctx, lu->kind, lu->column, lu->op, key, hits,
+                          8);
         lk[l] = n > 0 ? n : 0;
-        for (int h = 0; h < n && h < 8; h++) {
+        /* "any" only asks whether such evidence was collected: its records
+         * say nothing about this subject and are not cited */
+        int cite = strcmp(lu->column, "any") != 0;
+        for (int h = 0; cite && h < n && h < 8; h++) {
             if (in->nev == in->cap) {
                 int nc = in->cap ? in->cap * 2 : 8;
                 st_evidence *ne = realloc(in->ev, sizeof *ne * (size_t)nc);

@@ -86,11 +86,13 @@ typedef struct st_lookup_hit {
     char summary[256];
 } st_lookup_hit;
 
-/* Looks up records of `kind` whose `column` equals value (column "any":
- * any record of that kind).  Fills up to max hits; returns the number of
- * records found (may exceed max), or -1 on error. */
+/* Looks up records of `kind` whose `column` relates to value by op ('='
+ * equal, '^' begins with, '~' contains; column "any": any record of that
+ * kind).  Fills up to max hits; returns the number of records found (may
+ * exceed max), or -1 on error. */
 typedef int (*st_lookup_fn)(void *ctx, const char *kind, const char *column,
-                            st_str value, st_lookup_hit *hits, int max);
+                            int op, st_str value, st_lookup_hit *hits,
+                            int max);
 typedef void (*st_finding_fn)(void *ctx, const st_finding *f);
 
 typedef struct st_engine st_engine;

@@ -82,9 +82,9 @@ static void write_item(st_evq *q, item *it)
         }
         break;
     case I_RECORD:
+        /* sources.records counts events; a database row is a record and
+         * an event, and must not count twice */
         rc = st_store_add_record(q->st, q->source_id, &it->rec);
-        if (!rc)
-            q->counts.records++;
         break;
     case I_WARN:
         if (q->counts.warnings++ < MAX_STORED_WARNINGS)

@@ -625,6 +625,10 @@ static void do_extract(rctx *c, const char *line, const char *rest)
     for (p++; *p && *p != ' '; p++) {
         if (*p == 'i')
             flags |= PCRE2_CASELESS;
+        else if (*p == 's')
+            flags |= PCRE2_DOTALL;
+        else if (*p == 'm')
+            flags |= PCRE2_MULTILINE;
         else {
             problem(c, (int)(p - line) + 1, "unknown regex flag '%c'", *p);
             free(pat);
@@ -955,22 +959,36 @@ static void do_line(rctx *c, st_ruleset *set, const char *line)
             return;
         }
         const char *cols[] = {"path", "uuid", "bundle_id", "cdhash",
-                              "team_id", "identifier", "any"};
+                              "team_id", "identifier", "data", "any"};
         int okc = 0;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             okc |= !strcmp(l->column, cols[i]);
         if (!okc) {
             problem(c, (int)(q - line) + 1, "column is one of path, uuid, "
-                    "bundle_id, cdhash, team_id, identifier, any");
+                    "bundle_id, cdhash, team_id, identifier, data, any");
             return;
         }
         q = skip_ws(q + strlen(l->column));
         if (strcmp(l->column, "any")) {
-            if (*q != '=') {
-                problem(c, (int)(q - line) + 1, "expected '= KEY'");
+            if (q[0] == '=' ) {
+                l->op = '=';
+                q++;
+            } else if (q[0] == '^' && q[1] == '=') {
+                l->op = '^';
+                q += 2;
+            } else if (q[0] == '~') {
+                l->op = '~';
+                q++;
+            } else {
+                problem(c, (int)(q - line) + 1, "expected = KEY, ^= KEY "
+                        "(begins with) or ~ KEY (contains)");
                 return;
             }
-            if (parse_key(c, line, skip_ws(q + 1), &l->key) < 0)
+            if (!strcmp(l->column, "data") && l->op != '~') {
+                problem(c, (int)(q - line) + 1, "data is searched with ~");
+                return;
+            }
+            if (parse_key(c, line, skip_ws(q), &l->key) < 0)
                 return;
         }
         r->nlookups++;
@@ -1007,17 +1025,16 @@ static void do_line(rctx *c, st_ruleset *set, const char *line)
             problem(c, (int)(rest - line) + 1, "expected an id");
             return;
         }
-        if (clause_tail(c, line, q, cl, is_reason) == 0)
-            (*n)++;
+        (*n)++;                /* freed with the rule even when bad */
+        clause_tail(c, line, q, cl, is_reason);
     } else if (!strcmp(kwd, "note")) {
         if (r->nnotes >= 16) {
             problem(c, 1, "too many notes");
             return;
         }
-        st_clause *cl = &r->notes[r->nnotes];
+        st_clause *cl = &r->notes[r->nnotes++];
         memset(cl, 0, sizeof *cl);
-        if (clause_tail(c, line, rest, cl, 1) == 0)
-            r->nnotes++;
+        clause_tail(c, line, rest, cl, 1);
     } else if (!strcmp(kwd, "subject")) {
         char what[16];
         const char *q = word(rest, what, sizeof what);
@@ -1072,7 +1089,8 @@ static void do_line(rctx *c, st_ruleset *set, const char *line)
         }
         memcpy(path, q, k);
         path[k] = 0;
-        st_rule_example *x = &r->examples[r->nexamples];
+        /* counted before anything can fail, so a dropped rule frees it */
+        st_rule_example *x = &r->examples[r->nexamples++];
         memset(x, 0, sizeof *x);
         x->positive = kind[0] == 'p';
         x->line = c->line;
@@ -1100,7 +1118,6 @@ static void do_line(rctx *c, st_ruleset *set, const char *line)
             }
             q = skip_ws(q2 + vk);
         }
-        r->nexamples++;
     } else {
         problem(c, (int)(p - line) + 1, "unknown keyword '%s'", kwd);
     }

@@ -77,7 +77,8 @@ typedef struct st_lookup {
     char name[48];
     char kind[48];             /* records.kind, or "*" */
     char column[16];           /* path uuid bundle_id cdhash team_id
-                                  identifier, or "any" */
+                                  identifier data, or "any" */
+    char op;                   /* '=' equal, '^' begins with, '~' contains */
     st_key_expr key;           /* value to look up */
     int line;
 } st_lookup;

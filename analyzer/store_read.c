@@ -197,23 +197,34 @@ int64_t st_store_scan(st_store *st, const st_scan_filter *f, st_scan_fn fn,
 }
 
 int st_store_lookup_records(void *ctx, const char *kind, const char *column,
-                            st_str value, st_lookup_hit *hits, int max)
+                            int op, st_str value, st_lookup_hit *hits,
+                            int max)
 {
     st_store *st = ctx;
     static const char *const cols[] = {"path", "uuid", "bundle_id", "cdhash",
-                                       "team_id", "identifier"};
+                                       "team_id", "identifier", "data"};
     int ci = -1;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (!strcmp(column, cols[i]))
             ci = i;
+    /* the value is bound; only the fixed column name and operator are
+     * placed in the SQL text */
+    int begins = op == '^', contains = op == '~';
     char sql[512];
     /* the column name comes from the fixed list above, never from data */
+    char cond[200] = "";
+    if (ci >= 0 && begins)
+        snprintf(cond, sizeof cond, " AND substr(%s, 1, length(?2)) = ?2",
+                 cols[ci]);
+    else if (ci >= 0 && contains)
+        snprintf(cond, sizeof cond, " AND instr(%s, ?2) > 0", cols[ci]);
+    else if (ci >= 0)
+        snprintf(cond, sizeof cond, " AND %s = ?2", cols[ci]);
     snprintf(sql, sizeof sql,
              "SELECT id, source_id, time_us, locator, kind, coalesce(path, "
              "identifier, uuid, ''), substr(coalesce(data,''),1,160) FROM "
-             "records WHERE (?1 = '*' OR kind = ?1)%s%s%s ORDER BY time_us, "
-             "id", ci >= 0 ? " AND " : "", ci >= 0 ? cols[ci] : "",
-             ci >= 0 ? " = ?2" : "");
+             "records WHERE (?1 = '*' OR kind = ?1)%s ORDER BY time_us, id",
+             cond);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st_store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
         return -1;

@@ -31,7 +31,8 @@ int64_t st_store_scan(st_store *st, const st_scan_filter *f, st_scan_fn fn,
 
 /* st_lookup_fn for the engine: ctx is the st_store. */
 int st_store_lookup_records(void *ctx, const char *kind, const char *column,
-                            st_str value, st_lookup_hit *hits, int max);
+                            int op, st_str value, st_lookup_hit *hits,
+                            int max);
 
 /* Path of a source, for evidence lines ("" when unknown). */
 const char *st_store_source_path(st_store *st, int64_t source_id);

@@ -3,6 +3,11 @@
  *
  *   gen_secdb OUTDIR              write every fixture database into OUTDIR
  *   gen_secdb seeds DIR           write signature blobs (fuzzing seeds)
+ *   gen_secdb scenario DIR        databases for fixtures/scenarios: a
+ *                                 DetachedSignatures with a stale row for
+ *                                 /usr/local/bin/iojs (the first seed
+ *                                 article's case) and a QuarantineEventsV2
+ *                                 with the DelightEd download
  *   gen_secdb lock DB SECS READY RELEASE
  *                                 hold an exclusive lock on DB (a pending
  *                                 write in a rollback journal), create
@@ -835,6 +840,50 @@ static void gen_seeds(const char *dir)
 /* Holds BEGIN EXCLUSIVE with a pending change until `release` appears
  * (at most secs seconds); exits without committing, so the database is as
  * before. */
+/* Databases the code-signing scenarios need (fixtures/scenarios/). */
+static void gen_scenario(const char *dir)
+{
+    char path[4096];
+    mkdir(dir, 0755);
+    /* an ad hoc signature stored for an earlier build of iojs: codesign
+     * names such code "<name>-<SHA-1 of header+load commands>" */
+    snprintf(path, sizeof path, "%s/DetachedSignatures", dir);
+    remove(path);
+    sqlite3 *db = create(path);
+    exec(db, detached_schema);
+    uint8_t idf[20];
+    digest(1, "iojs v1.8.0 mach header", 23, idf);
+    sig_parts s = {0};
+    adhoc_signature(&s, "iojs-5555494426c029279ed5393a9c5c43ac9796d090",
+                    3991 * 4096);
+    store(db, "/usr/local/bin/iojs", "iojs-5555494426c029279ed5393a9c5c43ac9796d090",
+          CPU_X86_64, idf, 20, s.sig.p, s.sig.n, "2015-04-28 21:14:03");
+    sqlite3_close(db);
+    free_parts(&s);
+    /* the download of the app that Gatekeeper later refuses */
+    snprintf(path, sizeof path,
+             "%s/com.apple.LaunchServices.QuarantineEventsV2", dir);
+    remove(path);
+    db = create(path);
+    exec(db, "CREATE TABLE LSQuarantineEvent (LSQuarantineEventIdentifier "
+             "TEXT PRIMARY KEY NOT NULL, LSQuarantineTimeStamp REAL, "
+             "LSQuarantineAgentBundleIdentifier TEXT, LSQuarantineAgentName "
+             "TEXT, LSQuarantineDataURLString TEXT, LSQuarantineSenderName "
+             "TEXT, LSQuarantineSenderAddress TEXT, LSQuarantineTypeNumber "
+             "INTEGER, LSQuarantineOriginTitle TEXT, "
+             "LSQuarantineOriginURLString TEXT, LSQuarantineOriginAlias "
+             "BLOB)");
+    exec(db, "INSERT INTO LSQuarantineEvent VALUES('5B0F1C2E-8D7A-4E55-9C1D-"
+             "2F3A4B5C6D7E', 785354200.25, 'com.apple.Safari', 'Safari', "
+             "'https://downloads.example.net/DelightEd-2.4.dmg', NULL, NULL, "
+             "0, NULL, 'https://example.net/delighted', NULL)");
+    exec(db, "INSERT INTO LSQuarantineEvent VALUES('0A1B2C3D-4E5F-4061-8273-"
+             "94A5B6C7D8E9', 785350000.0, 'com.google.Chrome', "
+             "'Google Chrome', 'https://example.org/unrelated.zip', NULL, "
+             "NULL, 0, NULL, 'https://example.org/', NULL)");
+    sqlite3_close(db);
+}
+
 static int hold_lock(const char *path, int secs, const char *ready,
                      const char *release)
 {
@@ -861,6 +910,10 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) {
         mkdir(argv[2], 0755);
         gen_seeds(argv[2]);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "scenario") == 0) {
+        gen_scenario(argv[2]);
         return 0;
     }
     if (argc == 6 && strcmp(argv[1], "lock") == 0)

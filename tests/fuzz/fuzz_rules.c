@@ -20,9 +20,10 @@ static void on_finding(void *c, const st_finding *f)
     *sum += f->nev + (f->explanation ? strlen(f->explanation) : 0);
 }
 
-static int on_lookup(void *c, const char *kind, const char *column,
+static int on_lookup(void *c, const char *kind, const char *column, int op,
                      st_str value, st_lookup_hit *hits, int max)
 {
+    (void)op;
     (void)c; (void)kind; (void)column; (void)value;
     if (max > 0) {
         memset(hits, 0, sizeof *hits);

@@ -40,9 +40,10 @@ static void on_finding(void *c, const st_finding *f)
 }
 
 static int records_present;
-static int on_lookup(void *c, const char *kind, const char *column,
+static int on_lookup(void *c, const char *kind, const char *column, int op,
                      st_str value, st_lookup_hit *hits, int max)
 {
+    (void)op;
     (void)c;
     (void)max;
     if (!records_present || strcmp(kind, "quarantine_event"))
