@@ -135,6 +135,18 @@ sqlite3 $T/other.db "CREATE TABLE t(x)"
 status "foreign SQLite file as case refused" 2 $S ingest -q $T/other.db $F/syslog.txt
 eq "foreign SQLite file untouched" "$(q $T/other.db "SELECT count(*) FROM sqlite_master")" 1
 
+# --- progress line: only on a terminal, after a second, silenced by -q ---
+if command -v script >/dev/null && [ -x "$TOOLS/genlog" ]; then
+    "$TOOLS/genlog" 2500000 default > $T/large.log
+    script -qec "$S ingest $T/prog.db $T/large.log" /dev/null > $T/tty.out 2>&1
+    has "progress on a terminal" "$(tr '\r' '\n' < $T/tty.out)" "records/s, ETA"
+    $S ingest $T/prog2.db $T/large.log > $T/notty.out 2>&1
+    eq "no progress when not a terminal" "$(grep -c 'records/s' $T/notty.out)" 0
+    script -qec "$S ingest -q $T/prog3.db $T/large.log" /dev/null > $T/tty2.out 2>&1
+    eq "no progress with --quiet" "$(grep -c 'records/s' $T/tty2.out)" 0
+    rm -f $T/large.log $T/prog*.db
+fi
+
 # --- commands ---
 for c in ingest sources stats formats; do
     status "$c --help" 0 $S $c --help
