@@ -3,7 +3,8 @@
  *
  * Reading, SHA-256 and gzip inflation run in a producer thread that fills a
  * small ring of fixed-size chunks; the parser's thread copies chunks into
- * its line buffer.  On a 2-core machine the hash and the inflate then cost
+ * its line buffer.  Inputs held in memory (tests, fuzzing) are produced
+ * synchronously instead: a thread would cost more than it saves.  On a 2-core machine the hash and the inflate then cost
  * almost nothing on the parser's critical path, and memory stays bounded
  * (RING chunks of CHUNK bytes plus the longest line).
  */
@@ -24,6 +25,7 @@
 #define CHUNK (1024 * 1024)
 #define RING 4
 #define BUF_CAP_INITIAL (2 * CHUNK)
+#define MEM_BUF_INITIAL (64 * 1024)
 
 typedef struct chunk {
     uint8_t *data;
@@ -93,13 +95,11 @@ static st_input *input_new(const char *name)
     in->raw_size = -1;
     in->name = strdup(name ? name : "(input)");
     in->sha = EVP_MD_CTX_new();
-    in->buf = malloc(BUF_CAP_INITIAL);
-    in->cap = BUF_CAP_INITIAL;
+    in->buf = malloc(MEM_BUF_INITIAL);
+    in->cap = MEM_BUF_INITIAL;
     in->raw = malloc(RAW_CAP);
     int ok = in->name && in->sha && in->buf && in->raw &&
              EVP_DigestInit_ex(in->sha, EVP_sha256(), NULL) == 1;
-    for (int i = 0; ok && i < RING; i++)
-        ok = (in->ring[i].data = malloc(CHUNK)) != NULL;
     if (!ok || pthread_mutex_init(&in->mu, NULL) ||
         pthread_cond_init(&in->cv, NULL)) {
         st_input_close(in);
@@ -449,7 +449,34 @@ static ssize_t fill(st_input *in)
 {
     if (in->eof)
         return 0;
+    if (in->mem) {
+        /* Memory inputs (tests, fuzzing) need no reader thread: produce
+         * straight into the line buffer, in small steps so short inputs
+         * stay cheap. */
+        if (make_room(in, MEM_BUF_INITIAL / 2) < 0) {
+            in->failed = 1;
+            snprintf(in->errmsg, sizeof in->errmsg, "out of memory");
+            in->eof = 1;
+            return -1;
+        }
+        ssize_t n = in->p_failed ? -1 : produce(in, in->buf + in->end,
+                                                in->cap - in->end);
+        if (n > 0) {
+            in->end += (size_t)n;
+            return n;
+        }
+        take_error(in);
+        in->eof = 1;
+        return in->failed ? -1 : 0;
+    }
     if (!in->started) {
+        for (int i = 0; i < RING; i++)
+            if (!in->ring[i].data && !(in->ring[i].data = malloc(CHUNK))) {
+                in->failed = 1;
+                snprintf(in->errmsg, sizeof in->errmsg, "out of memory");
+                in->eof = 1;
+                return -1;
+            }
         if (pthread_create(&in->thread, NULL, producer, in) != 0) {
             in->failed = 1;
             snprintf(in->errmsg, sizeof in->errmsg, "cannot start reader");
@@ -551,6 +578,17 @@ int st_input_getline(st_input *in, const char **line, size_t *len,
 /* Lets the producer hash the rest of the raw input and waits for it. */
 int st_input_finish(st_input *in)
 {
+    if (in->mem) {
+        if (in->mode == 0 && !in->raw_eof)
+            decide_mode(in);
+        while (!in->raw_eof && !in->p_failed) {
+            in->raw_pos = in->raw_len = 0;
+            if (raw_read(in, in->raw, RAW_CAP) < 0)
+                break;
+        }
+        take_error(in);
+        return in->p_failed ? -1 : 0;
+    }
     if (!in->started && !in->digest_done) {
         /* nothing was read yet: run the producer just to hash */
         if (pthread_create(&in->thread, NULL, producer, in) == 0)
