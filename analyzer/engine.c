@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "multimatch.h"
 #include "timeparse.h"
 
-#define FIELD_EVENT_BASE 1000
+#define FIELD_EVENT_BASE ST_RULE_EVENT_FIELD
 #define MAX_EVIDENCE 256          /* per instance; further repeats counted */
 #define NBUCKETS 4096
 
@@ -520,61 +521,7 @@ static const char *field_value(const instance *in, int ref, int step)
     return NULL;
 }
 
-/* Growable string for rendering. */
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
 
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 256;
-        while (c < b->n + n + 1)
-            c *= 2;
-        char *np = realloc(b->p, c);
-        if (!np)
-            return;
-        b->p = np;
-        b->cap = c;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static int find_name(const st_rule *r, const char *name, st_cond_kind *k)
-{
-    for (int i = 0; i < r->nsteps; i++)
-        if (!strcmp(r->steps[i].name, name)) {
-            *k = ST_C_STEP;
-            return i;
-        }
-    for (int i = 0; i < r->nhistories; i++)
-        if (!strcmp(r->histories[i].name, name)) {
-            *k = ST_C_HISTORY;
-            return i;
-        }
-    for (int i = 0; i < r->nlookups; i++)
-        if (!strcmp(r->lookups[i].name, name)) {
-            *k = ST_C_LOOKUP;
-            return i;
-        }
-    return -1;
-}
-
-static int field_ref_of(const st_rule *r, const char *name)
-{
-    for (int i = 0; i < r->nfields; i++)
-        if (!strcmp(r->fields[i], name))
-            return i;
-    if (!strcmp(name, "message"))
-        return FIELD_EVENT_BASE + (int)ST_F_MESSAGE;
-    st_field f = st_field_lookup(name, strlen(name));
-    return f != ST_F_NONE ? FIELD_EVENT_BASE + (int)f : -1;
-}
 
 /* Formats an evidence time in its original offset. */
 static void ev_time(const st_evidence *d, char *buf, size_t n)
@@ -589,14 +536,14 @@ static void ev_time(const st_evidence *d, char *buf, size_t n)
 static char *render(const char *t, const instance *in, const st_finding *f,
                     const int *lk)
 {
-    sbuf b = {0};
-    sb_add(&b, "", 0);
+    st_buf b = {0};
+    st_buf_add(&b, "", 0);
     const st_rule *r = in->rule;
     for (const char *p = t; p && *p;) {
         if (*p != '{') {
             const char *q = strchr(p, '{');
             size_t n = q ? (size_t)(q - p) : strlen(p);
-            sb_add(&b, p, n);
+            st_buf_add(&b, p, n);
             p += n;
             continue;
         }
@@ -617,7 +564,7 @@ static char *render(const char *t, const instance *in, const st_finding *f,
         if (paren) {
             ph[strlen(ph) - 1] = 0;
             *paren = 0;
-            int idx = find_name(r, paren + 1, &k);
+            int idx = st_rule_find(r, paren + 1, &k);
             if (!strcmp(ph, "count") && idx >= 0 && k == ST_C_STEP) {
                 snprintf(tmp, sizeof tmp, "%d", in->count[idx]);
                 val = tmp;
@@ -634,7 +581,7 @@ static char *render(const char *t, const instance *in, const st_finding *f,
             }
         } else if (dot) {
             *dot = 0;
-            int idx = find_name(r, ph, &k);
+            int idx = st_rule_find(r, ph, &k);
             const st_evidence *d = NULL;
             if (idx >= 0 && k == ST_C_STEP && in->first_ev[idx] >= 0)
                 d = &in->ev[in->first_ev[idx]];
@@ -647,9 +594,9 @@ static char *render(const char *t, const instance *in, const st_finding *f,
                 snprintf(tmp, sizeof tmp, "%lld", (long long)d->line);
                 val = tmp;
             } else if (idx >= 0 && k == ST_C_STEP) {
-                val = field_value(in, field_ref_of(r, dot + 1), idx);
+                val = field_value(in, st_rule_field_ref(r, dot + 1), idx);
             } else if (d) {
-                int ref = field_ref_of(r, dot + 1);
+                int ref = st_rule_field_ref(r, dot + 1);
                 if (ref == FIELD_EVENT_BASE + ST_F_PROCESS) val = d->process;
                 else if (ref == FIELD_EVENT_BASE + ST_F_MESSAGE) val = d->message;
             }
@@ -658,8 +605,8 @@ static char *render(const char *t, const instance *in, const st_finding *f,
         } else if (!strcmp(ph, "verdict")) {
             val = f ? f->verdict : NULL;
         } else if (!strcmp(ph, "codes") || !strcmp(ph, "code_names")) {
-            sbuf cb = {0};
-            sb_add(&cb, "", 0);
+            st_buf cb = {0};
+            st_buf_add(&cb, "", 0);
             for (int i = 0; f && i < f->ncodes; i++) {
                 char one[256];
                 if (f->codes[i].name)
@@ -677,16 +624,16 @@ static char *render(const char *t, const instance *in, const st_finding *f,
                 else if (!strcmp(ph, "code_names"))
                     snprintf(one, sizeof one, "%s%d", i ? ", " : "",
                              f->codes[i].code);
-                sb_str(&cb, one);
+                st_buf_str(&cb, one);
             }
-            sb_str(&b, cb.n ? cb.p : "none");
+            st_buf_str(&b, cb.n ? cb.p : "none");
             free(cb.p);
             continue;
         } else {
-            val = field_value(in, field_ref_of(r, ph), -1);
+            val = field_value(in, st_rule_field_ref(r, ph), -1);
         }
         (void)lk;
-        sb_str(&b, val ? val : "(unknown)");
+        st_buf_str(&b, val ? val : "(unknown)");
     }
     return b.p;
 }

@@ -18,7 +18,7 @@
 
 #define MAX_RULE_FILE (4u << 20)
 #define MAX_LINE 65536
-#define FIELD_EVENT_BASE 1000     /* field refs >= this are event fields */
+#define FIELD_EVENT_BASE ST_RULE_EVENT_FIELD
 
 typedef struct rctx {
     const char *file;
@@ -168,22 +168,25 @@ static int field_slot(st_rule *r, const char *name, int add)
     return r->nfields++;
 }
 
-/* Resolves a field name used by key/condition/template: an extracted
- * field, else an event field; -1 if neither. */
-static int field_ref(st_rule *r, const char *name)
+/* See rules.h. */
+int st_rule_field_ref(const st_rule *r, const char *name)
 {
-    int s = field_slot(r, name, 0);
-    if (s >= 0)
-        return s;
+    for (int i = 0; i < r->nfields; i++)
+        if (!strcmp(r->fields[i], name))
+            return i;
     if (!strcmp(name, "message"))      /* short alias in templates */
         return FIELD_EVENT_BASE + (int)ST_F_MESSAGE;
     st_field f = st_field_lookup(name, strlen(name));
     return f != ST_F_NONE ? FIELD_EVENT_BASE + (int)f : -1;
 }
 
-/* Finds a step, history or lookup by name: *kind receives ST_C_STEP,
- * ST_C_HISTORY or ST_C_LOOKUP; returns its index or -1. */
-static int named(const st_rule *r, const char *name, st_cond_kind *kind)
+static int field_ref(st_rule *r, const char *name)
+{
+    return st_rule_field_ref(r, name);
+}
+
+/* See rules.h. */
+int st_rule_find(const st_rule *r, const char *name, st_cond_kind *kind)
 {
     for (int i = 0; i < r->nsteps; i++)
         if (!strcmp(r->steps[i].name, name)) {
@@ -300,7 +303,7 @@ static st_cond *cond_atom(cparse *cp)
             return n;
         }
         st_cond_kind k;
-        n->ref = named(cp->c->rule, name, &k);
+        n->ref = st_rule_find(cp->c->rule, name, &k);
         if (n->ref < 0 || k != ST_C_STEP) {
             problem(cp->c, ccol(cp), "count() takes a step name, not '%s'",
                     name);
@@ -359,7 +362,7 @@ static st_cond *cond_atom(cparse *cp)
         return n;
     }
     st_cond_kind k;
-    int idx = named(cp->c->rule, name, &k);
+    int idx = st_rule_find(cp->c->rule, name, &k);
     if (idx < 0) {
         problem(cp->c, ccol(cp) - (int)(e - cp->p),
                 "unknown step, history or lookup '%s'", name);
@@ -448,10 +451,10 @@ static int check_template(rctx *c, const char *t, int col)
             ph[n - 1] = 0;
             *paren = 0;
             ok = (!strcmp(ph, "count") || !strcmp(ph, "time")) &&
-                 named(r, paren + 1, &k) >= 0;
+                 st_rule_find(r, paren + 1, &k) >= 0;
         } else if (dot) {
             *dot = 0;
-            ok = named(r, ph, &k) >= 0 &&
+            ok = st_rule_find(r, ph, &k) >= 0 &&
                  (field_ref(r, dot + 1) >= 0 || !strcmp(dot + 1, "time") ||
                   !strcmp(dot + 1, "line") || !strcmp(dot + 1, "source"));
         } else {
@@ -506,7 +509,7 @@ static void do_matcher(rctx *c, const char *line, const char *rest,
         return;
     }
     st_cond_kind k;
-    if (named(r, m->name, &k) >= 0) {
+    if (st_rule_find(r, m->name, &k) >= 0) {
         problem(c, (int)(rest - line) + 1, "'%s' is already defined",
                 m->name);
         return;
@@ -942,7 +945,7 @@ static void do_line(rctx *c, st_ruleset *set, const char *line)
                     " KEY");
             return;
         }
-        if (named(r, l->name, &k) >= 0) {
+        if (st_rule_find(r, l->name, &k) >= 0) {
             problem(c, (int)(rest - line) + 1, "'%s' is already defined",
                     l->name);
             return;

@@ -165,6 +165,17 @@ void st_ruleset_free(st_ruleset *set);
  * <dir of the executable>/rules (or ../rules for build-asan/). */
 const char *st_rules_default_dir(char *buf, size_t n);
 
+/* Field references (keys, conditions, templates): a rule field slot, or
+ * ST_RULE_EVENT_FIELD + st_field for an event field. */
+#define ST_RULE_EVENT_FIELD 1000
+
+/* Finds a step, history or lookup of r by name: *kind receives ST_C_STEP,
+ * ST_C_HISTORY or ST_C_LOOKUP; returns its index or -1. */
+int st_rule_find(const st_rule *r, const char *name, st_cond_kind *kind);
+/* Resolves a field name: an extracted field of r, else an event field
+ * ("message" is short for eventMessage); -1 if neither. */
+int st_rule_field_ref(const st_rule *r, const char *name);
+
 /* Parses "250ms", "10s", "5m", "2h", "1d" into microseconds; -1 if bad. */
 int64_t st_parse_duration(const char *s, size_t n);
 
