@@ -86,6 +86,7 @@ static void one_value(void *ctx, int field, st_value *out)
     *out = *(const st_value *)ctx;
 }
 
+/* Text value over a C string (no copy). */
 static st_value vstr(const char *s)
 {
     st_value v;
@@ -95,6 +96,7 @@ static st_value vstr(const char *s)
     return v;
 }
 
+/* Signed number value. */
 static st_value vint(int64_t i)
 {
     st_value v;
@@ -104,6 +106,7 @@ static st_value vint(int64_t i)
     return v;
 }
 
+/* Unsigned number value. */
 static st_value vuint(uint64_t u)
 {
     st_value v;
@@ -263,6 +266,13 @@ TEST(test_modifiers_ascii)
     CHECK_INT(msg_is("eventMessage CONTAINS[c] \"aab\"", "AaAaAaAAAB"), 1);
     CHECK_INT(msg_is("eventMessage CONTAINS[c] \"aab\"", "AaAaAaAAAC"), 0);
     CHECK_INT(msg_is("eventMessage CONTAINS[c] \"1-2\"", "x1-2"), 1);
+    /* the search keys on a rare needle byte: matches at both ends */
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"password\"", "PASSWORD"), 1);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"password\"", "xxPassWord"), 1);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"password\"", "PassWordxx"), 1);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"password\"", "passwor"), 0);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"password\"", "asswordw pw"), 0);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"a/b.c\"", "x A/B.C y"), 1);
 }
 
 TEST(test_unicode_folding)
@@ -306,6 +316,12 @@ TEST(test_unicode_folding)
     /* CONTAINS[c] with an ASCII needle falls back to full folding for
      * non-ASCII subjects: long s folds to s, É[d] to E */
     CHECK_INT(msg_is("eventMessage CONTAINS[c] \"sudo\"", "x \xc5\xbfudo y"), 1);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"sudo\"", "x \xc5\xbfud y"), 0);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"clair\"", "\xc3\x89" "CLAIR"), 1);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"eclair\"", "\xc3\x89" "CLAIR"), 0);
+    CHECK_INT(msg_is("eventMessage CONTAINS[cd] \"eclair\"", "\xc3\x89" "CLAIR"), 1);
+    CHECK_INT(msg_is("eventMessage CONTAINS[c] \"\xc3\xa9" "clair\"",
+                     "\xc3\x89" "CLAIR"), 1);
     CHECK_INT(msg_is("eventMessage CONTAINS[cd] \"resume\"",
                      "my R\xc3\x89SUM\xc3\x89.pdf"), 1);
     CHECK_INT(msg_is("eventMessage CONTAINS[c] \"resume\"",
@@ -912,6 +928,8 @@ TEST(test_render_canonical)
 /* Custom fields for the resolver test. */
 enum { F_HOST = ST_F__COUNT + 1, F_SIZE, F_NOTE };
 
+/* Resolver: three custom names, one alias, one explicit rejection;
+ * counts its calls in *ctx so tests can see when it is consulted. */
 static int test_resolve(void *ctx, const char *name, size_t n)
 {
     int *calls = ctx;
@@ -930,6 +948,7 @@ typedef struct custom_rec {
     const char *msg;
 } custom_rec;
 
+/* Getter over a custom_rec; unset fields stay absent. */
 static void custom_get(void *ctx, int field, st_value *out)
 {
     const custom_rec *r = ctx;
@@ -1205,6 +1224,7 @@ TEST(test_event_fields)
     CHECK(match("process == \"securityd\" AND processID == 7", &ev) == 1);
 }
 
+/* Runs every test; the last line is the RESULT tally for tests/run. */
 int main(void)
 {
     RUN(test_log_formats_examples);
