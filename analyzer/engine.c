@@ -264,7 +264,9 @@ static void run_extract(const st_matcher *m, const st_event *e,
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
         for (int g = 0; g < ex->ngroups; g++) {
             int num = ex->group_num[g];
-            if (num >= rc || ov[2 * num] == PCRE2_UNSET)
+            /* several extract lines may fill one field: the first wins */
+            if (num >= rc || ov[2 * num] == PCRE2_UNSET ||
+                x->v[ex->group_slot[g]].p)
                 continue;
             x->v[ex->group_slot[g]] = (st_str){v.s.p + ov[2 * num],
                                                ov[2 * num + 1] - ov[2 * num]};

@@ -15,6 +15,9 @@ extern const st_parser st_parser_systempolicy;
 extern const st_parser st_parser_quarantine_events;
 extern const st_parser st_parser_sqlite_unknown;
 extern const st_parser st_parser_xattr_quarantine;
+extern const st_parser st_parser_console_copy;
+extern const st_parser st_parser_console_dated;
+extern const st_parser st_parser_bsd_syslog;
 
 static const st_parser *const all[] = {
     &st_parser_logshow_default,
@@ -26,6 +29,9 @@ static const st_parser *const all[] = {
     &st_parser_quarantine_events,
     &st_parser_sqlite_unknown,
     &st_parser_xattr_quarantine,
+    &st_parser_console_copy,
+    &st_parser_console_dated,
+    &st_parser_bsd_syslog,
     NULL,
 };
 
