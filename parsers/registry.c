@@ -9,6 +9,8 @@
 extern const st_parser st_parser_logshow_default;
 extern const st_parser st_parser_logshow_compact;
 extern const st_parser st_parser_logshow_syslog;
+extern const st_parser st_parser_logshow_ndjson;
+extern const st_parser st_parser_logshow_json;
 extern const st_parser st_parser_detached_signatures;
 extern const st_parser st_parser_execpolicy;
 extern const st_parser st_parser_systempolicy;
@@ -23,6 +25,8 @@ static const st_parser *const all[] = {
     &st_parser_logshow_default,
     &st_parser_logshow_compact,
     &st_parser_logshow_syslog,
+    &st_parser_logshow_ndjson,
+    &st_parser_logshow_json,
     &st_parser_detached_signatures,
     &st_parser_execpolicy,
     &st_parser_systempolicy,
