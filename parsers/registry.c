@@ -20,6 +20,9 @@ extern const st_parser st_parser_xattr_quarantine;
 extern const st_parser st_parser_console_copy;
 extern const st_parser st_parser_console_dated;
 extern const st_parser st_parser_bsd_syslog;
+extern const st_parser st_parser_crash_report;
+extern const st_parser st_parser_ps;
+extern const st_parser st_parser_taskinfo;
 
 static const st_parser *const all[] = {
     &st_parser_logshow_default,
@@ -36,6 +39,9 @@ static const st_parser *const all[] = {
     &st_parser_console_copy,
     &st_parser_console_dated,
     &st_parser_bsd_syslog,
+    &st_parser_crash_report,
+    &st_parser_ps,
+    &st_parser_taskinfo,
     NULL,
 };
 

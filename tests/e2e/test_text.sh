@@ -101,9 +101,10 @@ status "empty file: exit 2" 2 $S ingest -q $T/s.db $T/empty.txt
 has "empty file: message" "$($S ingest -q $T/s.db $T/empty.txt 2>&1)" "empty input"
 status "missing path: exit 2" 2 $S ingest -q $T/s.db $T/nope.txt
 has "missing path: message" "$($S ingest -q $T/s.db $T/nope.txt 2>&1)" "cannot open: No such file"
-status "directory: exit 2" 2 $S ingest -q $T/s.db $F
 eq "rejected inputs leave the case as it was" "$(q $T/s.db "SELECT count(*) FROM sources") $(q $T/s.db "SELECT count(*) FROM events")" \
    "$(q $T/before.db "SELECT count(*) FROM sources") $(q $T/before.db "SELECT count(*) FROM events")"
+ok "a directory is walked (issue 7)" $S ingest -q $T/dir.db $F
+eq "a directory: each file a source" "$(q $T/dir.db "SELECT count(*) FROM sources WHERE member IS NOT NULL AND status = 'ingested'")" 6
 status "one bad file among good ones: exit 2" 2 $S ingest -q $T/mix.db $F/compact.txt $T/blob.bin $F/syslog.txt
 eq "one bad file never stops the others" "$(q $T/mix.db "SELECT group_concat(format) FROM sources")" "logshow-compact,logshow-syslog"
 printf '%s\n' 'Timestamp                       Thread     Type        Activity             PID    TTL  ' \
