@@ -23,6 +23,7 @@ extern const st_parser st_parser_bsd_syslog;
 extern const st_parser st_parser_crash_report;
 extern const st_parser st_parser_ps;
 extern const st_parser st_parser_taskinfo;
+extern const st_parser st_parser_tracev3;
 
 static const st_parser *const all[] = {
     &st_parser_logshow_default,
@@ -42,6 +43,7 @@ static const st_parser *const all[] = {
     &st_parser_crash_report,
     &st_parser_ps,
     &st_parser_taskinfo,
+    &st_parser_tracev3,
     NULL,
 };
 
