@@ -39,5 +39,7 @@ int cmd_timeline(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_exercise(int argc, char **argv);
 
 #endif

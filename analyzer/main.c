@@ -26,6 +26,8 @@ static const st_command commands[] = {
     {"query", cmd_query, "run read-only SQL on a case"},
     {"export", cmd_export, "write events in a `log show` style"},
     {"report", cmd_report, "write a self-contained HTML report of a case"},
+    {"replay", cmd_replay, "replay a case at its original pace, with alerts"},
+    {"exercise", cmd_exercise, "training packs: run, regenerate the key, grade"},
     {"formats", cmd_formats, "list the input formats sigtrail recognises"},
     {"errcode", cmd_errcode, "decode OSStatus / CSSM error codes"},
     {"help", cmd_help, "show help for sigtrail or a command"},
