@@ -41,5 +41,6 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_exercise(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

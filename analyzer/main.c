@@ -28,6 +28,7 @@ static const st_command commands[] = {
     {"report", cmd_report, "write a self-contained HTML report of a case"},
     {"replay", cmd_replay, "replay a case at its original pace, with alerts"},
     {"exercise", cmd_exercise, "training packs: run, regenerate the key, grade"},
+    {"verify", cmd_verify, "verify code signatures offline, like codesign -v"},
     {"formats", cmd_formats, "list the input formats sigtrail recognises"},
     {"errcode", cmd_errcode, "decode OSStatus / CSSM error codes"},
     {"help", cmd_help, "show help for sigtrail or a command"},
