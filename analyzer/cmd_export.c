@@ -58,6 +58,8 @@ typedef struct run {
     int64_t skipped;
 } run;
 
+static void render(void *ctx, const tl_event *e, st_out *o, st_out *scratch);
+
 /* 1 for lines no parser understood. */
 static int is_unparsed(const tl_event *e)
 {
@@ -84,8 +86,9 @@ static void render(void *ctx, const tl_event *e, st_out *o, st_out *scratch)
     st_ls_record(o, r->style, &e->ev);
 }
 
-/* Writes the rendered bytes in order and counts them for the trailer;
- * the first json element loses its leading comma. */
+/* Writes the event's bytes in order (rendered by a reader thread, or
+ * here) and counts them for the trailer; the first json element loses
+ * its leading comma. */
 static int on_event(void *ctx, const tl_event *e)
 {
     run *r = ctx;
@@ -93,9 +96,18 @@ static int on_event(void *ctx, const tl_event *e)
         r->skipped++;
         return 0;
     }
-    size_t skip = r->style == ST_LS_JSON && !r->counts.records &&
-                  e->rendered.n ? 1 : 0;
-    st_out_add(r->o, e->rendered.p + skip, e->rendered.n - skip);
+    int first_json = r->style == ST_LS_JSON && !r->counts.records;
+    if (e->rendered.p) {
+        size_t skip = first_json && e->rendered.n ? 1 : 0;
+        st_out_add(r->o, e->rendered.p + skip, e->rendered.n - skip);
+    } else {
+        size_t at = r->o->n;
+        render(r, e, r->o, NULL);
+        if (first_json && r->o->n > at) {
+            memmove(r->o->p + at, r->o->p + at + 1, r->o->n - at - 1);
+            r->o->n--;
+        }
+    }
     if (is_unparsed(e) && r->style <= ST_LS_SYSLOG)
         r->counts.records++;
     else

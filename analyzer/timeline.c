@@ -274,7 +274,7 @@ typedef struct scan {
     st_pred_scratch *scratch;      /* per reading thread, or NULL */
     tl_render_fn render;           /* NULL: events are copied, not rendered */
     void *rctx;
-    st_out rbuf, rtmp;             /* this thread's rendering buffers */
+    st_out rtmp;                   /* this reader's rendering scratch */
 } scan;
 
 /* Resolves a strings.id through the in-memory table; absent for 0/NULL. */
@@ -444,8 +444,12 @@ typedef struct batch {
     tl_event *ev;
     int n;
     int eoc;           /* the last batch of a chunk */
-    char *arena;
+    char *arena;       /* the events' texts (copied events) */
     size_t used, cap;
+    st_out out;        /* rendered events: event i is out.p[rstart[i]] up to
+                          rstart[i + 1], rendered in place (no copy) */
+    size_t *rstart;
+    int rendered;
 } batch;
 
 typedef struct tl_pipe {
@@ -460,13 +464,17 @@ typedef struct tl_pipe {
     int stop;          /* the consumer wants no more */
 } tl_pipe;
 
-/* 1 when a second thread can help (SIGTRAIL_THREADS=1 turns it off). */
+/* 1 when reader threads can help.  They need a CPU each besides the
+ * caller's: on two CPUs, measured, the threads' overhead (two connections,
+ * batches crossing cores) outweighed the overlap, and one thread was
+ * faster.  SIGTRAIL_THREADS=1 forces one thread, 2 or more forces readers
+ * (tests use it to check both give the same output). */
 static int use_pipeline(void)
 {
     const char *e = getenv("SIGTRAIL_THREADS");
-    if (e && atoi(e) == 1)
-        return 0;
-    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    if (e && *e)
+        return atoi(e) > 1;
+    return sysconf(_SC_NPROCESSORS_ONLN) >= 3;
 }
 
 /* Allocates the batches and the lock; -1 when out of memory. */
@@ -476,11 +484,14 @@ static int pipe_init(tl_pipe *p)
     for (int i = 0; i < NBATCH; i++) {
         p->b[i].ev = malloc(BATCH_EVENTS * sizeof *p->b[i].ev);
         p->b[i].arena = malloc(BATCH_BYTES);
+        p->b[i].rstart = malloc((BATCH_EVENTS + 1) * sizeof *p->b[i].rstart);
         p->b[i].cap = BATCH_BYTES;
-        if (!p->b[i].ev || !p->b[i].arena) {
+        st_out_init(&p->b[i].out, NULL);
+        if (!p->b[i].ev || !p->b[i].arena || !p->b[i].rstart) {
             for (int k = 0; k <= i; k++) {
                 free(p->b[k].ev);
                 free(p->b[k].arena);
+                free(p->b[k].rstart);
             }
             return -1;
         }
@@ -497,6 +508,8 @@ static void pipe_free(tl_pipe *p)
     for (int i = 0; i < NBATCH; i++) {
         free(p->b[i].ev);
         free(p->b[i].arena);
+        free(p->b[i].rstart);
+        st_out_close(&p->b[i].out);
     }
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->can_fill);
@@ -553,10 +566,9 @@ static int row_views(st_event *ev, st_str **v)
     return k;
 }
 
-/* Producer: copies an event into the slot being filled: with its row's
- * texts, or, when rendered, with the rendered bytes instead of them.
- * Returns 1 when the consumer wants no more. */
-static int pipe_put(tl_pipe *p, const tl_event *e, const st_str *rendered)
+/* Producer: copies an event with its row's texts into the slot being
+ * filled.  Returns 1 when the consumer wants no more. */
+static int pipe_put(tl_pipe *p, const tl_event *e)
 {
     batch *b = &p->b[p->fill];
     tl_event *d;
@@ -565,12 +577,9 @@ static int pipe_put(tl_pipe *p, const tl_event *e, const st_str *rendered)
     /* sizes first, so one event never straddles two arenas (row_views
      * only takes addresses here; nothing is written through them) */
     int nv = row_views((st_event *)&e->ev, v);
-    if (rendered)
-        need = rendered->n + 1;
-    else
-        for (int i = 0; i < nv; i++)
-            if (v[i]->p)
-                need += v[i]->n + 1;
+    for (int i = 0; i < nv; i++)
+        if (v[i]->p)
+            need += v[i]->n + 1;
     if (b->n == BATCH_EVENTS || b->cap - b->used < need) {
         if (pipe_publish(p, 0))
             return 1;
@@ -588,16 +597,6 @@ static int pipe_put(tl_pipe *p, const tl_event *e, const st_str *rendered)
     d = &b->ev[b->n++];
     *d = *e;
     nv = row_views(&d->ev, v);
-    if (rendered) {
-        for (int i = 0; i < nv; i++)
-            *v[i] = ST_STR_NULL;   /* not copied: see tl_scan_rendered */
-        char *t = b->arena + b->used;
-        memcpy(t, rendered->p, rendered->n);
-        t[rendered->n] = 0;
-        d->rendered = (st_str){t, rendered->n};
-        b->used += rendered->n + 1;
-        return 0;
-    }
     for (int i = 0; i < nv; i++) {
         if (!v[i]->p)
             continue;
@@ -607,6 +606,32 @@ static int pipe_put(tl_pipe *p, const tl_event *e, const st_str *rendered)
         v[i]->p = t;
         b->used += v[i]->n + 1;
     }
+    return 0;
+}
+
+/* Producer: renders an event straight into the slot being filled; the
+ * event itself is kept without its row's texts (see tl_scan_rendered).
+ * Returns 1 when the consumer wants no more. */
+static int pipe_put_rendered(tl_pipe *p, const tl_event *e,
+                             tl_render_fn render, void *rctx, st_out *tmp)
+{
+    batch *b = &p->b[p->fill];
+    if (b->n == BATCH_EVENTS || b->out.n >= BATCH_BYTES) {
+        if (pipe_publish(p, 0))
+            return 1;
+        b = &p->b[p->fill];
+    }
+    b->rendered = 1;
+    b->rstart[b->n] = b->out.n;
+    tmp->n = 0;
+    render(rctx, e, &b->out, tmp);
+    tl_event *d = &b->ev[b->n++];
+    *d = *e;
+    st_str *v[16];
+    int nv = row_views(&d->ev, v);
+    for (int i = 0; i < nv; i++)
+        *v[i] = ST_STR_NULL;
+    b->rstart[b->n] = b->out.n;
     return 0;
 }
 
@@ -634,6 +659,8 @@ static void pipe_give(tl_pipe *p, batch *b, int stop)
     b->n = 0;
     b->used = 0;
     b->eoc = 0;
+    b->out.n = 0;
+    b->rendered = 0;
     p->busy = 0;
     p->drain = (p->drain + 1) % NBATCH;
     if (stop)
@@ -653,9 +680,12 @@ static void pipe_stop(tl_pipe *p)
 
 /* Runs the callback on a batch's events; returns 1 once it asked to
  * stop (later batches are then only given back). */
-static int run_batch(scan *s, const batch *b, int stop)
+static int run_batch(scan *s, batch *b, int stop)
 {
     for (int i = 0; i < b->n && !stop; i++) {
+        if (b->rendered)   /* the buffer no longer moves: point into it */
+            b->ev[i].rendered = (st_str){b->out.p + b->rstart[i],
+                                         b->rstart[i + 1] - b->rstart[i]};
         s->n++;
         if (s->fn(s->ctx, &b->ev[i]))
             stop = 1;
@@ -704,16 +734,11 @@ static void pipe_consume_chunks(tl_pipe *p, int nchunks, scan *s)
  * stop. */
 static int emit(scan *s, tl_event *e)
 {
-    st_str r = ST_STR_NULL;
-    if (s->render) {
-        s->rbuf.n = 0;
-        s->rtmp.n = 0;
-        s->render(s->rctx, e, &s->rbuf, &s->rtmp);
-        r = (st_str){s->rbuf.p ? s->rbuf.p : "", s->rbuf.n};
-    }
     if (s->pipe)
-        return pipe_put(s->pipe, e, s->render ? &r : NULL);
-    e->rendered = r;
+        return s->render ? pipe_put_rendered(s->pipe, e, s->render, s->rctx,
+                                             &s->rtmp)
+                         : pipe_put(s->pipe, e);
+    /* one thread: the callback formats the event itself, in place */
     s->n++;
     return s->fn(s->ctx, e);
 }
@@ -856,7 +881,6 @@ static int scan_chunked(scan *s, const int64_t *b, int nb, char *err,
         ra[i].s.pipe = &pp[i];
         ra[i].s.db = i ? second_connection(s->c) : s->c->db;
         ra[i].s.scratch = f->pred ? st_pred_scratch_new() : NULL;
-        st_out_init(&ra[i].s.rbuf, NULL);
         st_out_init(&ra[i].s.rtmp, NULL);
         ra[i].b = b;
         ra[i].nb = nb;
@@ -890,7 +914,6 @@ static int scan_chunked(scan *s, const int64_t *b, int nb, char *err,
         if (i && ra[i].s.db)
             sqlite3_close(ra[i].s.db);
         st_pred_scratch_free(ra[i].s.scratch);
-        st_out_close(&ra[i].s.rbuf);
         st_out_close(&ra[i].s.rtmp);
         pipe_free(&pp[i]);
     }
@@ -1265,7 +1288,6 @@ int64_t tl_scan_rendered(tl_case *c, const tl_filter *f, tl_render_fn render,
     s.db = c->db;
     s.render = render;
     s.rctx = rctx;
-    st_out_init(&s.rbuf, NULL);
     st_out_init(&s.rtmp, NULL);
     int64_t rc = 0;
     tl_span *spans = NULL;
@@ -1336,7 +1358,6 @@ out:
     free(s.type_ids);
     free(s.mark_ids);
     free(s.marks);
-    st_out_close(&s.rbuf);
     st_out_close(&s.rtmp);
     return rc < 0 ? -1 : s.n;
 }

@@ -16,11 +16,12 @@
  *    SQLite (every value bound), the predicate in C with the same module
  *    the rules use.  Strings are resolved from an in-memory copy of the
  *    strings table (one allocation), and a row costs no allocation.
- *  - With two or more CPUs SQLite runs in reader threads (two, on chunks
- *    of consecutive times, for large scans) while the callback runs in the
- *    caller's thread, in order (SIGTRAIL_THREADS=1 keeps one thread); the
- *    callback must therefore not use the case's connection (tl_case_db)
- *    during the scan.  Output is the same either way.
+ *  - With three or more CPUs (or SIGTRAIL_THREADS=2 and up) SQLite runs
+ *    in reader threads (two, on chunks of consecutive times, for large
+ *    scans) while the callback runs in the caller's thread, in order
+ *    (SIGTRAIL_THREADS=1 keeps one thread); the callback must therefore not
+ *    use the case's connection (tl_case_db) during the scan.  Output is
+ *    the same either way.
  *  - Times on the command line: ISO 8601 with an optional zone (Z, +HH:MM,
  *    +HHMM), UTC when none; a bare date means its midnight.
  *  - Functions return -1 (or NULL) with a one-line message in err; nothing
@@ -95,11 +96,13 @@ typedef void (*tl_render_fn)(void *ctx, const tl_event *e, st_out *o,
 int64_t tl_scan(tl_case *c, const tl_filter *f, tl_event_fn fn, void *ctx,
                 char *err, size_t errlen);
 
-/* The same, with each event rendered by render() where it is read (in
- * the reader threads, in parallel) and handed to fn in order with its
- * bytes in e->rendered.  The texts that live in SQLite's row (message,
+/* The same, with each event rendered by render() where it is read when
+ * there are reader threads (in parallel) and handed to fn in order with
+ * its bytes in e->rendered; the texts that live in SQLite's row (message,
  * time_text, locator, UUIDs, JSON details) are then absent from the event
- * fn sees; the other fields are as with tl_scan. */
+ * fn sees, the other fields are as with tl_scan.  Without reader threads
+ * render() is not called: fn gets the whole event, e->rendered absent,
+ * and formats it itself (saving a copy). */
 int64_t tl_scan_rendered(tl_case *c, const tl_filter *f, tl_render_fn render,
                          void *rctx, tl_event_fn fn, void *ctx, char *err,
                          size_t errlen);

@@ -219,6 +219,7 @@ has "export: unparsed left out, said so" "$($S export "$T/u.db" 2>&1 >/dev/null)
 has "export --include-unparsed: raw line" "$($S export -q --include-unparsed "$T/u.db")" "this line fits no layout"
 
 # --- a large case: read by two threads in chunks, same output ----------
+# (threads are forced: by default they are used with three CPUs or more)
 if [ -x "$TOOLS/genlog" ]; then
     "$TOOLS/genlog" 250000 default > "$T/g.log"
     ok "ingest 250,000 events" $S ingest -q "$T/g.db" "$T/g.log" "$T/u.txt"
@@ -226,12 +227,15 @@ if [ -x "$TOOLS/genlog" ]; then
                 "--types Error,Unparsed" "--limit 120000"; do
         # shellcheck disable=SC2086
         eq "two readers = one reader: ${args:-everything}" \
-           "$($S timeline -q "$T/g.db" --format jsonl $args | cksum)" \
+           "$(SIGTRAIL_THREADS=3 $S timeline -q "$T/g.db" --format jsonl $args | cksum)" \
            "$(SIGTRAIL_THREADS=1 $S timeline -q "$T/g.db" --format jsonl $args | cksum)"
     done
     eq "two readers = one reader: a predicate with MATCHES" \
-       "$($S timeline -q "$T/g.db" --predicate 'eventMessage MATCHES ".*valid.*"' | cksum)" \
+       "$(SIGTRAIL_THREADS=3 $S timeline -q "$T/g.db" --predicate 'eventMessage MATCHES ".*valid.*"' | cksum)" \
        "$(SIGTRAIL_THREADS=1 $S timeline -q "$T/g.db" --predicate 'eventMessage MATCHES ".*valid.*"' | cksum)"
+    eq "reader threads: export the same" "$(SIGTRAIL_THREADS=3 $S export -q "$T/g.db" --style json | cksum)" \
+       "$(SIGTRAIL_THREADS=1 $S export -q "$T/g.db" --style json | cksum)"
+    eq "reader threads: --limit stops cleanly" "$(SIGTRAIL_THREADS=3 $S timeline -q "$T/g.db" --limit 10 | wc -l)" 11
     eq "large case: every event, untimed last" "$($S timeline -q "$T/g.db" --format csv | tail -1 | cut -d, -f3)" "Unparsed line"
 else
     echo "FAIL genlog not built in \$TOOLS ($TOOLS)"; _f=$((_f+1))
