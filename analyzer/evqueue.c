@@ -45,6 +45,7 @@ struct st_evq {
     char err[512];
     int64_t pushed;
     st_evq_counts counts;     /* written by the writer only */
+    const st_event *evp[BATCH_ITEMS]; /* the writer's run of events */
 };
 
 /* Offsets of every st_str in st_event / st_record, for deep copies. */
@@ -68,18 +69,32 @@ static const size_t rec_strs[] = {
     offsetof(st_record, identifier), offsetof(st_record, data_json),
 };
 
+/* Stores a run of n consecutive event items with the store's bulk insert;
+ * runs on the writer thread. */
+static void write_events(st_evq *q, item *its, int n)
+{
+    for (int i = 0; i < n; i++)
+        q->evp[i] = &its[i].ev;
+    if (st_store_add_events(q->st, q->source_id, q->evp, (size_t)n) < 0) {
+        if (!q->failed) {
+            snprintf(q->err, sizeof q->err, "%s", st_store_errmsg(q->st));
+            __atomic_store_n(&q->failed, 1, __ATOMIC_RELEASE);
+        }
+        return;
+    }
+    q->counts.records += n;
+    for (int i = 0; i < n; i++)
+        if (its[i].ev.type.n == 8 && memcmp(its[i].ev.type.p, "Unparsed", 8) == 0)
+            q->counts.unparsed++;
+}
+
 /* Stores one item; runs on the writer thread. */
 static void write_item(st_evq *q, item *it)
 {
     int rc = 0;
     switch (it->kind) {
-    case I_EVENT:
-        rc = st_store_add_event(q->st, q->source_id, &it->ev, NULL);
-        if (!rc) {
-            q->counts.records++;
-            if (it->ev.type.n == 8 && memcmp(it->ev.type.p, "Unparsed", 8) == 0)
-                q->counts.unparsed++;
-        }
+    case I_EVENT:             /* runs of events go through write_events */
+        write_events(q, it, 1);
         break;
     case I_RECORD:
         /* sources.records counts events; a database row is a record and
@@ -126,9 +141,19 @@ static void *writer(void *arg)
         }
         pthread_mutex_unlock(&q->mu);
         batch *b = &q->b[next];
-        for (int i = 0; i < b->n; i++)
+        for (int i = 0; i < b->n;) {
+            if (b->items[i].kind == I_EVENT && !q->failed) {
+                int k = 0;
+                while (i + k < b->n && b->items[i + k].kind == I_EVENT)
+                    k++;
+                write_events(q, b->items + i, k);
+                i += k;
+                continue;
+            }
             if (!q->failed || b->items[i].kind == I_WARN)
                 write_item(q, &b->items[i]);
+            i++;
+        }
         b->n = 0;
         b->used = 0;
         pthread_mutex_lock(&q->mu);
