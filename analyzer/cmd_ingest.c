@@ -1,16 +1,21 @@
 /*
  * cmd_ingest.c -- `sigtrail ingest CASE.db INPUT...`
  */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "ingest.h"
 #include "opts.h"
+#include "tracev3.h"
 #include "walk.h"
 
+/* Prints the command's usage and options on standard output. */
 static void help(void)
 {
     printf(
@@ -37,6 +42,19 @@ static void help(void)
         "ambiguous\n"
         "  --format NAME      skip detection and use this parser "
         "(see sigtrail formats)\n"
+        "  --uuidtext DIR     binary unified log (tracev3): the uuidtext "
+        "store (the\n"
+        "                     folder holding dsc/ and the 00..FF folders) "
+        "to take\n"
+        "                     format strings and image paths from, instead "
+        "of the one\n"
+        "                     found beside each tracev3 file "
+        "($SIGTRAIL_UUIDTEXT)\n"
+        "  --timesync DIR     binary unified log: the folder of *.timesync "
+        "files that\n"
+        "                     gives wall-clock times, instead of the one "
+        "found beside\n"
+        "                     each tracev3 file ($SIGTRAIL_TIMESYNC)\n"
         "  --force            ingest again even when the SHA-256 is known\n"
         "  -q, --quiet        no progress line\n"
         "  -h, --help         this help\n\n"
@@ -96,6 +114,66 @@ static int ingest_container(st_store *st, const char *path,
     return w.failed || cut ? 1 : 0;
 }
 
+/* True when the folder dir holds an entry named *.timesync. */
+static int has_timesync_file(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int yes = 0;
+    while (!yes && (e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        yes = l > 9 && strcmp(e->d_name + l - 9, ".timesync") == 0;
+    }
+    closedir(d);
+    return yes;
+}
+
+/* Checks the folder given to --uuidtext or --timesync (opt names which)
+ * before anything is ingested: it must exist, be a folder that can be
+ * listed, and hold what the option is for -- a uuidtext store (dsc/ or
+ * two-hex-digit folders) or *.timesync files -- because a wrong folder
+ * would otherwise only show up as placeholder messages or header times
+ * in every record.  Returns 0, or prints one error line and returns -1. */
+static int check_store_dir(const char *opt, const char *dir)
+{
+    struct stat sb;
+    if (!*dir) {
+        st_error("ingest", "--%s needs a folder", opt);
+        return -1;
+    }
+    if (stat(dir, &sb) != 0) {
+        st_error("ingest", "--%s %s: %s", opt, dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        st_error("ingest", "--%s %s: not a folder", opt, dir);
+        return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        st_error("ingest", "--%s %s: cannot be read: %s", opt, dir,
+                 strerror(errno));
+        return -1;
+    }
+    closedir(d);
+    if (strcmp(opt, "uuidtext") == 0 && !st_is_uuidtext_dir(dir)) {
+        st_error("ingest", "--uuidtext %s: not a uuidtext store (no dsc/ "
+                 "or 00..FF folders in it)", dir);
+        return -1;
+    }
+    if (strcmp(opt, "timesync") == 0 && !has_timesync_file(dir)) {
+        st_error("ingest", "--timesync %s: no .timesync file in it", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* `sigtrail ingest`: parses the options, checks the --uuidtext and
+ * --timesync folders, then ingests each input into the case (files
+ * directly, folders and archives through the walker); assumes main has set
+ * st_command_line.  Returns the exit status. */
 int cmd_ingest(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -105,11 +183,14 @@ int cmd_ingest(int argc, char **argv)
         {"date-order", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
         {"force", no_argument, NULL, 'F'},
+        {"uuidtext", required_argument, NULL, 'U'},
+        {"timesync", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     st_ingest_opts o;
     memset(&o, 0, sizeof o);
+    const char *uuidtext_dir = NULL, *timesync_dir = NULL;
     int c;
     st_opts_reset();
     while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
@@ -135,6 +216,8 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'f': o.format = optarg; break;
         case 'F': o.force = 1; break;
+        case 'U': uuidtext_dir = optarg; break;
+        case 'T': timesync_dir = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'h': help(); return ST_EXIT_OK;
         default: return st_usage_error("ingest", "bad option");
@@ -143,6 +226,14 @@ int cmd_ingest(int argc, char **argv)
     if (argc - optind < 2)
         return st_usage_error("ingest", "needs a case file and at least one "
                               "input");
+    /* checked before the case is created, so a typo leaves nothing */
+    if ((uuidtext_dir && check_store_dir("uuidtext", uuidtext_dir) < 0) ||
+        (timesync_dir && check_store_dir("timesync", timesync_dir) < 0))
+        return ST_EXIT_ERROR;
+    /* the tracev3 parser takes them over the layout and over
+     * $SIGTRAIL_UUIDTEXT / $SIGTRAIL_TIMESYNC (parsers/logarchive.c) */
+    if (uuidtext_dir || timesync_dir)
+        st_tracev3_set_dirs(uuidtext_dir, timesync_dir);
     const char *case_path = argv[optind];
     st_store *st;
     char err[512];
@@ -182,5 +273,7 @@ int cmd_ingest(int argc, char **argv)
     }
     st_store_run_end(st, o.run_id, bad ? "some inputs rejected" : NULL);
     st_store_close(st);
+    if (uuidtext_dir || timesync_dir)
+        st_tracev3_set_dirs(NULL, NULL);
     return bad ? ST_EXIT_ERROR : ST_EXIT_OK;
 }

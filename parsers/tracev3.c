@@ -1312,6 +1312,11 @@ static void emit_tracepoint(reader *r, const fhctx *f, const tp *t,
     ev.has |= ST_HAS_TRACE;
     st_sbuf *x = &r->extra;
 
+    /* the chunk's stream, for every kind of record (losses included) */
+    if (f->stream != 0) {
+        st_sbuf_puts(x, ",\"streamType\":");
+        put_u64(x, f->stream);
+    }
     if (t->rtype == 0x07) {           /* loss */
         r->st.loss++;
         ev.type = ST_STR_LIT("Loss");
@@ -1351,9 +1356,11 @@ static void emit_tracepoint(reader *r, const fhctx *f, const tp *t,
         ev.activity_id = t->new_aid & AID_MASK;
         ev.parent_activity_id = t->other_aid & AID_MASK;
         ev.has |= ST_HAS_ACTIVITY | ST_HAS_PARENT_ACT;
+        /* an activity id like the others: bit 63 cleared, as log
+         * prints activity ids */
         if (t->flags & 0x0001)
             st_sbuf_printf(x, ",\"creatorActivityID\":%llu",
-                           (unsigned long long)t->cur_aid);
+                           (unsigned long long)(t->cur_aid & AID_MASK));
         if (t->flags & 0x0010)
             st_sbuf_printf(x, ",\"uniquePID\":%llu",
                            (unsigned long long)t->upid);
@@ -1543,10 +1550,6 @@ static void emit_tracepoint(reader *r, const fhctx *f, const tp *t,
         if (t->ltype > 2 && t->ltype != 0x10 && t->ltype != 0x11)
             st_sbuf_printf(x, ",\"logType\":%u", t->ltype);
         break;
-    }
-    if (f->stream != 0) {
-        st_sbuf_puts(x, ",\"streamType\":");
-        put_u64(x, f->stream);
     }
     emit(r, &ev, t->ct);
 }

@@ -1311,7 +1311,7 @@ TEST(synth_every_record)
         CHECK_STR(e->message, "Doing things");
         CHECK_INT(e->ev.activity_id, 0xE1);
         CHECK_INT(e->ev.parent_activity_id, 0xE0);
-        CHECK(strstr(e->extra, "\"creatorActivityID\":9223372036854776032"));
+        CHECK(strstr(e->extra, "\"creatorActivityID\":224,"));  /* 0xE0: bit 63 cleared */
         CHECK(strstr(e->extra, "\"uniquePID\":59"));
         CHECK_INT(e->ev.sender_pc, 0x47E48);
     }
