@@ -1,6 +1,12 @@
 /*
- * multimatch.c -- Aho-Corasick automaton with full transition tables.
- * See multimatch.h.
+ * multimatch.c -- Aho-Corasick automaton.  See multimatch.h.
+ *
+ * Built with one 256-entry row per trie node, then compacted for scanning:
+ * bytes that behave alike (above all, every byte that occurs in no
+ * literal) share one class, and the transition table keeps one entry per
+ * class.  With the code-signing pack plus the benchmark's 50 rules the
+ * full table was ~1 MiB and each message byte a likely cache miss; the
+ * compact one is a few tens of KiB.
  */
 #include "multimatch.h"
 
@@ -23,6 +29,11 @@ struct st_mm {
     int32_t *out_id, *out_next;
     int nouts, capouts;
     int built;
+    /* scan tables (after build): states are premultiplied by nclass */
+    uint8_t cls[256];
+    int nclass;
+    int32_t *delta;       /* [nnodes * nclass] -> next state * nclass */
+    int32_t *out_head;    /* [nnodes]: first output index, -1 */
 };
 
 /* Appends a fresh node; returns its index or -1. */
@@ -95,6 +106,59 @@ int st_mm_add(st_mm *m, const char *lit, size_t n)
     return add_out(m, s, id) < 0 ? -1 : id;
 }
 
+/* Builds the class map and the compact tables from the full rows, then
+ * frees the rows.  Two bytes share a class when every state sends them to
+ * the same place (columns compared only when their hashes agree, so the
+ * cost stays linear in the table).  A transition into a state with
+ * outputs is stored complemented, so a scan tests one sign per byte. */
+static int compact(st_mm *m)
+{
+    int nn = m->nnodes;
+    uint64_t h[256];
+    for (int c = 0; c < 256; c++) {
+        uint64_t x = 0xcbf29ce484222325ULL;
+        for (int s = 0; s < nn; s++)
+            x = (x ^ (uint32_t)m->nodes[s].next[c]) * 0x100000001b3ULL;
+        h[c] = x;
+    }
+    int rep[256];            /* class -> a byte of that class */
+    int ncls = 0;
+    for (int c = 0; c < 256; c++) {
+        int found = -1;
+        for (int k = 0; k < ncls && found < 0; k++) {
+            if (h[rep[k]] != h[c])
+                continue;
+            int same = 1;
+            for (int s = 0; s < nn && same; s++)
+                same = m->nodes[s].next[c] == m->nodes[s].next[rep[k]];
+            if (same)
+                found = k;
+        }
+        if (found < 0) {
+            rep[ncls] = c;
+            found = ncls++;
+        }
+        m->cls[c] = (uint8_t)found;
+    }
+    m->nclass = ncls;
+    m->delta = malloc(sizeof *m->delta * (size_t)nn * (size_t)ncls);
+    m->out_head = malloc(sizeof *m->out_head * (size_t)nn);
+    if (!m->delta || !m->out_head)
+        return -1;
+    for (int s = 0; s < nn; s++) {
+        for (int k = 0; k < ncls; k++) {
+            int t = m->nodes[s].next[rep[k]];
+            int32_t v = t * ncls;
+            m->delta[(size_t)s * (size_t)ncls + (size_t)k] =
+                m->nodes[t].out >= 0 ? ~v : v;
+        }
+        m->out_head[s] = m->nodes[s].out;
+    }
+    free(m->nodes);
+    m->nodes = NULL;
+    return 0;
+}
+
 /* Breadth-first: failure links, and missing edges filled from the failure
  * state so scanning is one table lookup per byte. */
 int st_mm_build(st_mm *m)
@@ -132,6 +196,8 @@ int st_mm_build(st_mm *m)
         }
     }
     free(queue);
+    if (compact(m) < 0)
+        return -1;
     m->built = 1;
     return 0;
 }
@@ -140,11 +206,16 @@ int st_mm_count(const st_mm *m) { return m->nlits; }
 
 void st_mm_scan(const st_mm *m, const char *text, size_t n, uint64_t *bits)
 {
-    const node *nodes = m->nodes;
-    int s = 0;
+    const int32_t *delta = m->delta, *out_head = m->out_head;
+    const uint8_t *cls = m->cls;
+    const int ncls = m->nclass;
+    int32_t s = 0;
     for (size_t i = 0; i < n; i++) {
-        s = nodes[s].next[(unsigned char)text[i]];
-        for (int o = nodes[s].out; o >= 0; o = m->out_next[o]) {
+        s = delta[s + cls[(unsigned char)text[i]]];
+        if (s >= 0)
+            continue;
+        s = ~s;
+        for (int o = out_head[s / ncls]; o >= 0; o = m->out_next[o]) {
             int id = m->out_id[o];
             bits[id >> 6] |= 1ULL << (id & 63);
         }
@@ -156,6 +227,8 @@ void st_mm_free(st_mm *m)
     if (!m)
         return;
     free(m->nodes);
+    free(m->delta);
+    free(m->out_head);
     free(m->out_id);
     free(m->out_next);
     free(m);
