@@ -61,6 +61,7 @@ typedef struct run_ctx {
     int64_t run_id;
     int64_t n;
     int failed;
+    int staged;               /* findings go to the staging tables */
     st_progress progress;
     int64_t seen;
 } run_ctx;
@@ -68,7 +69,7 @@ typedef struct run_ctx {
 static void on_finding(void *c, const st_finding *f)
 {
     run_ctx *r = c;
-    if (st_findings_add(r->st, r->run_id, f) < 0)
+    if (st_findings_add(r->st, r->staged, r->run_id, f) < 0)
         r->failed = 1;
     else
         r->n++;
@@ -89,6 +90,16 @@ static int on_event(void *c, const st_event *ev)
     r->seen++;
     st_progress_tick(&r->progress, r->seen, r->seen);
     return 0;
+}
+
+/* Removes the earlier findings of every rule version in rules (marking
+ * the run failed when the store refuses). */
+static void clear_findings(st_store *st, const st_ruleset *rules, run_ctx *r)
+{
+    for (int i = 0; i < rules->nrules && !r->failed; i++)
+        if (st_findings_clear(st, rules->rules[i]->id,
+                              rules->rules[i]->version) < 0)
+            r->failed = 1;
 }
 
 int st_analysis_run(st_analysis *a, st_store *st, const char *only_rule,
@@ -113,21 +124,42 @@ int st_analysis_run(st_analysis *a, st_store *st, const char *only_rule,
     r.e = st_engine_new(&sub, a->codes, on_finding, on_lookup, &r);
     if (!r.e)
         return -1;
-    sqlite3_exec(st_store_db(st), "BEGIN", NULL, NULL, NULL);
-    for (int i = 0; i < sub.nrules; i++)
-        st_findings_clear(st, sub.rules[i]->id, sub.rules[i]->version);
+    /* Rows are read on a second thread (its own connection), the engine
+     * runs on this one.  The write lock is taken first (waiting for other
+     * writers as usual) and nothing is written to the case while the
+     * reader reads: findings are staged in TEMP tables, and the earlier
+     * findings are replaced once the reader is done, all in this one
+     * transaction. */
+    sqlite3 *db = st_store_db(st);
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    st_scan *scan = st_store_scan_begin(st, NULL);
+    if (scan && st_findings_stage_begin(st) == 0)
+        r.staged = 1;
+    if (scan && !r.staged) {      /* no staging: read synchronously */
+        st_store_scan_finish(scan, NULL, NULL);
+        scan = NULL;
+    }
+    /* unstaged findings go straight into the case: clear before them */
+    if (!r.staged)
+        clear_findings(st, &sub, &r);
     st_progress_init(&r.progress, "analyze", -1, quiet);
-    int64_t n = st_store_scan(st, NULL, on_event, &r);
+    int64_t n = scan ? st_store_scan_finish(scan, on_event, &r)
+                     : st_store_scan(st, NULL, on_event, &r);
     st_engine_flush(r.e);
     st_progress_done(&r.progress);
+    if (r.staged && n >= 0 && !r.failed) {
+        clear_findings(st, &sub, &r);
+        if (!r.failed && st_findings_stage_commit(st) < 0)
+            r.failed = 1;
+    }
     if (stats)
         st_engine_get_stats(r.e, stats);
     st_engine_free(r.e);
     if (n < 0 || r.failed) {
-        sqlite3_exec(st_store_db(st), "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    sqlite3_exec(st_store_db(st), "COMMIT", NULL, NULL, NULL);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     *nfindings = r.n;
     return 0;
 }

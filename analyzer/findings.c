@@ -3,9 +3,62 @@
  */
 #include "findings.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonw.h"
+
+/* The columns written, in one place for the case's tables, the staging
+ * tables and the move between them. */
+#define FINDING_COLS                                                       \
+    "run_id,rule_id,rule_version,rule_file,level,verdict,subject_path,pid," \
+    "bundle_id,uuid,reasons,codes,notes,explanation,first_us,last_us,"      \
+    "emitted_us"
+#define EVIDENCE_COLS                                                      \
+    "ord,role,event_id,record_id,source_id,line,locator,time_us,"           \
+    "utc_offset_min,process,pid,message"
+
+int st_findings_stage_begin(st_store *st)
+{
+    return sqlite3_exec(st_store_db(st),
+        "DROP TABLE IF EXISTS temp.staged_findings;"
+        "DROP TABLE IF EXISTS temp.staged_evidence;"
+        "CREATE TEMP TABLE staged_findings(id INTEGER PRIMARY KEY, "
+        FINDING_COLS ");"
+        "CREATE TEMP TABLE staged_evidence(finding_id, " EVIDENCE_COLS ");",
+        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int st_findings_stage_commit(st_store *st)
+{
+    sqlite3 *db = st_store_db(st);
+    sqlite3_stmt *q;
+    int64_t off = 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM "
+                           "main.findings", -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        off = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    const char *sql[] = {
+        "INSERT INTO main.findings(id," FINDING_COLS ") SELECT id + ?1, "
+        FINDING_COLS " FROM temp.staged_findings ORDER BY id",
+        "INSERT INTO main.finding_evidence(finding_id," EVIDENCE_COLS ") "
+        "SELECT finding_id + ?1, " EVIDENCE_COLS " FROM temp.staged_evidence"
+        " ORDER BY rowid"};
+    for (int i = 0; i < 2; i++) {
+        if (sqlite3_prepare_v2(db, sql[i], -1, &q, NULL) != SQLITE_OK)
+            return -1;
+        sqlite3_bind_int64(q, 1, off);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return sqlite3_exec(db, "DROP TABLE temp.staged_findings;"
+                            "DROP TABLE temp.staged_evidence;",
+                        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 int st_findings_clear(st_store *st, const char *rule_id, int version)
 {
@@ -36,7 +89,8 @@ static void bind_opt(sqlite3_stmt *q, int col, const char *s)
         sqlite3_bind_null(q, col);
 }
 
-int64_t st_findings_add(st_store *st, int64_t run_id, const st_finding *f)
+int64_t st_findings_add(st_store *st, int staged, int64_t run_id,
+                        const st_finding *f)
 {
     sqlite3 *db = st_store_db(st);
     st_buf reasons = {0}, codes = {0}, notes = {0};
@@ -72,11 +126,11 @@ int64_t st_findings_add(st_store *st, int64_t run_id, const st_finding *f)
     st_buf_str(&notes, "]");
     sqlite3_stmt *q;
     int64_t id = -1;
-    if (sqlite3_prepare_v2(db,
-            "INSERT INTO findings(run_id,rule_id,rule_version,rule_file,level,"
-            "verdict,subject_path,pid,bundle_id,uuid,reasons,codes,notes,"
-            "explanation,first_us,last_us,emitted_us) VALUES(?,?,?,?,?,?,?,?,"
-            "?,?,?,?,?,?,?,?,?)", -1, &q, NULL) == SQLITE_OK) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "INSERT INTO %s(" FINDING_COLS ") VALUES(?,?,"
+             "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             staged ? "temp.staged_findings" : "main.findings");
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(q, 1, run_id);
         bind_opt(q, 2, f->rule->id);
         sqlite3_bind_int(q, 3, f->rule->version);
@@ -104,11 +158,10 @@ int64_t st_findings_add(st_store *st, int64_t run_id, const st_finding *f)
     st_buf_free(&notes);
     if (id < 0)
         return -1;
-    if (sqlite3_prepare_v2(db,
-            "INSERT INTO finding_evidence(finding_id,ord,role,event_id,"
-            "record_id,source_id,line,locator,time_us,utc_offset_min,process,"
-            "pid,message) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q,
-            NULL) != SQLITE_OK)
+    snprintf(sql, sizeof sql, "INSERT INTO %s(finding_id," EVIDENCE_COLS
+             ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             staged ? "temp.staged_evidence" : "main.finding_evidence");
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
         return -1;
     for (int i = 0; i < f->nev; i++) {
         const st_evidence *d = &f->ev[i];

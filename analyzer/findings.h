@@ -15,6 +15,17 @@
 #include "store.h"
 
 int st_findings_clear(st_store *st, const char *rule_id, int version);
-int64_t st_findings_add(st_store *st, int64_t run_id, const st_finding *f);
+/* Stores a finding in the case, or (staged) in the staging tables. */
+int64_t st_findings_add(st_store *st, int staged, int64_t run_id,
+                        const st_finding *f);
+
+/* Staging, for findings made while another connection reads the case:
+ * they go to TEMP tables (SQLite's own temporary file and cache, no lock
+ * on the case), so the writer's memory stays bounded and the reader is
+ * never locked out.  stage_commit moves them into the case after the
+ * case's highest finding id, in the open transaction, and drops the
+ * staging tables.  Both return 0 or -1. */
+int st_findings_stage_begin(st_store *st);
+int st_findings_stage_commit(st_store *st);
 
 #endif

@@ -214,6 +214,11 @@ static int fail(st_store *st, const char *what)
 }
 
 const char *st_store_errmsg(st_store *st) { return st->err; }
+
+void st_store_set_error(st_store *st, const char *msg)
+{
+    snprintf(st->err, sizeof st->err, "%s", msg);
+}
 sqlite3 *st_store_db(st_store *st) { return st->db; }
 
 /* Returns a malloc'd copy of a single-row "INSERT ... VALUES(?,..)" with

@@ -33,6 +33,9 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
 void st_store_close(st_store *st);
 sqlite3 *st_store_db(st_store *st);
 const char *st_store_errmsg(st_store *st);
+/* Sets what st_store_errmsg() says, for errors met by readers that work
+ * beside the store on their own connection (a threaded scan). */
+void st_store_set_error(st_store *st, const char *msg);
 
 /* Records one run of a writing command (ingest, analyze); returns its id. */
 int64_t st_store_run_begin(st_store *st, const char *command);
