@@ -167,6 +167,8 @@ typedef struct mref {
     int mm_id;                    /* literal id in the engine's multimatch
                                      when the hint is a plain CONTAINS on
                                      eventMessage, else -1 */
+    int needs_open;               /* a later step without `before`: it can
+                                     only join an open instance */
 } mref;
 
 struct st_engine {
@@ -366,7 +368,9 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
         for (int i = 0; i < ru->nsteps + ru->nhistories; i++) {
             const st_matcher *m = i < ru->nsteps ? &ru->steps[i]
                                                  : &ru->histories[i - ru->nsteps];
-            mref mr = {rt, m, {0}, 0, -1};
+            mref mr = {rt, m, {0}, 0, -1,
+                       m->kind == ST_MATCHER_STEP && m->index > 0 &&
+                           !m->before_us};
             st_pred_hint hs[8];
             size_t nh = m->pred ? st_pred_hints(m->pred, hs, 8) : 0;
             int proc_hint = -1;
@@ -1207,6 +1211,13 @@ static inline int literal_present(const st_engine *e, const mref *mr)
            (e->mm_bits[mr->mm_id >> 6] >> (mr->mm_id & 63)) & 1;
 }
 
+/* Whether the matcher can do anything with this event at all: its literal
+ * is there, and a step that can only join an open instance has one. */
+static inline int candidate(const st_engine *e, const mref *mr)
+{
+    return literal_present(e, mr) && (!mr->needs_open || mr->rt->open);
+}
+
 /* Runs every candidate matcher on one event (already in time order). */
 static void process(st_engine *e, const st_event *ev)
 {
@@ -1219,8 +1230,7 @@ static void process(st_engine *e, const st_event *ev)
         return;                    /* untimed events cannot be correlated */
     }
     e->stats.events++;
-    extracted x;
-    memset(&x, 0, sizeof x);
+    extracted x;                  /* try_matcher clears the fields it uses */
     x.md = e->md;
     pending_hist ph[64];
     int nph = 0;
@@ -1236,12 +1246,12 @@ static void process(st_engine *e, const st_event *ev)
                 memcmp(pd->process, ev->process.p, ev->process.n))
                 continue;
             for (int k = 0; k < pd->n; k++)
-                if (literal_present(e, &pd->m[k]))
+                if (candidate(e, &pd->m[k]))
                     try_matcher(e, &pd->m[k], ev, &x, ph, &nph);
         }
     }
     for (int k = 0; k < e->ngeneral; k++)
-        if (literal_present(e, &e->general[k]))
+        if (candidate(e, &e->general[k]))
             try_matcher(e, &e->general[k], ev, &x, ph, &nph);
     for (int i = 0; i < nph; i++) {
         on_history(ph[i].mr->rt, ph[i].mr->m, ev,
