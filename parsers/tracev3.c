@@ -592,6 +592,12 @@ static int parse_header(reader *r, const uint8_t *d, size_t n, char *err,
      * (wall time = seconds + continuous time) was 48 days off there. */
     r->wall_sec = (int64_t)rd64(d + 16);
     r->wall_ct = rd64(d + 48);
+    if (r->wall_sec > INT64_MAX / 1000000000LL - 1 ||
+        r->wall_sec < -(INT64_MAX / 1000000000LL - 1)) {
+        warnf(r, "%s: header wall time %lld s is out of range; 0 used",
+              r->label, (long long)r->wall_sec);
+        r->wall_sec = 0;
+    }
     r->wall_ns0 = r->wall_sec * 1000000000LL +
                   (int64_t)(rd32(d + 24) % 1000000u) * 1000;
     r->tz_min = (int32_t)rd32(d + 28);
