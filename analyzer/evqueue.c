@@ -2,6 +2,7 @@
  * evqueue.c -- parser-to-store pipeline.  See evqueue.h.
  */
 #include "evqueue.h"
+#include "utf8.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -131,6 +132,7 @@ static void *writer(void *arg)
 {
     st_evq *q = arg;
     int next = 0;
+    pthread_setname_np(pthread_self(), "st-writer");   /* for profilers */
     for (;;) {
         pthread_mutex_lock(&q->mu);
         while (!q->ready[next] && !q->closing)
@@ -255,6 +257,22 @@ static size_t strs_size(const void *src, const size_t *offs, size_t k)
     return n;
 }
 
+/* True when every text field the store keeps as it is (see
+ * ST_TEXT_CHECKED) is valid UTF-8 without NUL. */
+static int text_clean(const st_event *ev)
+{
+    const st_str *v[] = {&ev->time_text, &ev->message, &ev->locator,
+                         &ev->process_uuid, &ev->sender_uuid, &ev->boot_uuid,
+                         &ev->timezone_name, &ev->signpost_name,
+                         &ev->signpost_scope, &ev->signpost_type,
+                         &ev->backtrace_json, &ev->source_json,
+                         &ev->extra_json};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        if (v[i]->p && !st_utf8_clean(v[i]->p, v[i]->n))
+            return 0;
+    return 1;
+}
+
 int st_evq_event(st_evq *q, const st_event *ev)
 {
     if (__atomic_load_n(&q->failed, __ATOMIC_ACQUIRE))
@@ -266,6 +284,11 @@ int st_evq_event(st_evq *q, const st_event *ev)
     it->kind = I_EVENT;
     it->ev = *ev;
     copy_strs(q, &it->ev, ev_strs, sizeof ev_strs / sizeof *ev_strs);
+    /* checked here, on the parser's side, while the bytes are warm: the
+     * writer thread (SQLite) is what limits ingest */
+    it->ev.has &= ~(unsigned)ST_TEXT_CHECKED;
+    if (text_clean(&it->ev))
+        it->ev.has |= ST_TEXT_CHECKED;
     return 0;
 }
 

@@ -440,6 +440,18 @@ static int bind_clean(st_store *st, sqlite3_stmt *s, int col, st_str v)
     return 1;
 }
 
+/* bind_clean for a field of ev: text the ingest queue already checked
+ * (ST_TEXT_CHECKED) is bound as it is. */
+static int bind_ev_text(st_store *st, sqlite3_stmt *s, int col,
+                        const st_event *ev, st_str v)
+{
+    if ((ev->has & ST_TEXT_CHECKED) && v.p) {
+        sqlite3_bind_text(s, col, v.p, (int)v.n, SQLITE_STATIC);
+        return 0;
+    }
+    return bind_clean(st, s, col, v);
+}
+
 /* A fast 64-bit hash, 8 bytes per step (the cache only needs spread). */
 static uint64_t hash_bytes(const char *p, size_t n)
 {
@@ -642,7 +654,7 @@ static int bind_details(st_store *st, sqlite3_stmt *s, int base,
         if ((ids[i] = intern(st, names[i])) < 0)
             return -1;
     sqlite3_bind_int64(s, base + 1, event_id);
-    if (bind_clean(st, s, base + 2, ev->locator) < 0)
+    if (bind_ev_text(st, s, base + 2, ev, ev->locator) < 0)
         return fail(st, "out of memory");
     bind_id(s, base + 3, ids[0]);
     bind_u64(s, base + 4, h & ST_HAS_PARENT_ACT, ev->parent_activity_id);
@@ -659,7 +671,7 @@ static int bind_details(st_store *st, sqlite3_stmt *s, int base,
                        ev->signpost_scope, ev->signpost_type,
                        ev->backtrace_json, ev->source_json, ev->extra_json};
     for (int i = 0; i < 10; i++)
-        if (bind_clean(st, s, base + 13 + i, rest[i]) < 0)
+        if (bind_ev_text(st, s, base + 13 + i, ev, rest[i]) < 0)
             return fail(st, "out of memory");
     return 0;
 }
@@ -686,7 +698,7 @@ static int bind_event(st_store *st, sqlite3_stmt *s, int base,
          st_logshow_text_is_canonical(ev->time_us, ev->utc_offset_min,
                                       ev->time_text.p, ev->time_text.n)))
         sqlite3_bind_null(s, base + 6);
-    else if (bind_clean(st, s, base + 6, ev->time_text) < 0)
+    else if (bind_ev_text(st, s, base + 6, ev, ev->time_text) < 0)
         return fail(st, "out of memory");
     bind_id(s, base + 7, ids[0]);
     bind_u64(s, base + 8, h & ST_HAS_THREAD, ev->thread_id);
@@ -695,7 +707,7 @@ static int bind_event(st_store *st, sqlite3_stmt *s, int base,
     bind_i64(s, base + 11, h & ST_HAS_TTL, ev->ttl);
     for (int i = 1; i < 5; i++)
         bind_id(s, base + 11 + i, ids[i]);
-    int changed = bind_clean(st, s, base + 16, ev->message);
+    int changed = bind_ev_text(st, s, base + 16, ev, ev->message);
     if (changed < 0)
         return fail(st, "out of memory");
     if (changed)

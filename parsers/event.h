@@ -45,6 +45,12 @@ enum {
      * utc_offset_min ("%F %T.%06d%+03d%02d"), so the store may rebuild it
      * instead of keeping it; set only by parsers that checked the shape. */
     ST_TIME_TEXT_CANON = 1u << 12,
+    /* every text field the store keeps as it is (time_text, message,
+     * locator, the UUIDs, time zone, signpost names, the JSON fields) is
+     * known to be valid UTF-8 without NUL, so the store need not check;
+     * set by the ingest queue, which checks as it copies (parsers leave
+     * it clear). */
+    ST_TEXT_CHECKED    = 1u << 13,
 };
 
 typedef struct st_event {
