@@ -292,17 +292,19 @@ static void *ts_reader(void *arg)
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     char *ids = NULL;
-    int cur = 0;
+    int cur = 0, details = 0;
     if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        strtab_load(db, &s->t) < 0 ||
-        !(q = scan_prepare(db, s->f, has_details_rows(db), &ids))) {
+                        SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+        strtab_load(db, &s->t) == 0) {
+        details = has_details_rows(db);
+        q = scan_prepare(db, s->f, details, &ids);
+    }
+    if (!q) {
         snprintf(s->err, sizeof s->err, "%s", db ? sqlite3_errmsg(db)
                                                  : "out of memory");
         s->failed = 1;
         goto out;
     }
-    int details = strstr(sqlite3_sql(q), "event_details") != NULL;
     for (int first = 1;; first = 0) {
         ts_batch *b = &s->b[cur];
         int rc = sqlite3_step(q);
@@ -402,7 +404,13 @@ st_scan *st_store_scan_begin(st_store *st, const st_scan_filter *f)
     pthread_mutex_lock(&s->mu);
     while (!s->started)
         pthread_cond_wait(&s->cv, &s->mu);
+    int gave_up = s->done && s->failed && !s->ready[0];
     pthread_mutex_unlock(&s->mu);
+    if (gave_up) {                /* could not open or step: let the caller
+                                     read on its own connection */
+        st_store_scan_finish(h, NULL, NULL);
+        return NULL;
+    }
     return h;
 }
 
