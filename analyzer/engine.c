@@ -164,11 +164,13 @@ typedef struct mref {
     const st_matcher *m;
     st_pred_hint hint;
     int has_hint;
-    int mm_id;                    /* literal id in the engine's multimatch
-                                     when the hint is a plain CONTAINS on
-                                     eventMessage, else -1 */
+    int mm[ST_PRED_NEED_MAX];     /* literal ids in the engine's
+                                     multimatch: the message must hold one
+                                     of them (st_pred_needs) */
+    int nmm;                      /* 0: no literal prefilter */
     int needs_open;               /* a later step without `before`: it can
                                      only join an open instance */
+    int seq;                      /* registration order: rule, then step */
 } mref;
 
 struct st_engine {
@@ -358,6 +360,7 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
         free(e);
         return NULL;
     }
+    int nseq = 0;
     for (int r = 0; r < rules->nrules; r++) {
         rule_rt *rt = &e->rts[r];
         rt->rule = rules->rules[r];
@@ -368,54 +371,57 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
         for (int i = 0; i < ru->nsteps + ru->nhistories; i++) {
             const st_matcher *m = i < ru->nsteps ? &ru->steps[i]
                                                  : &ru->histories[i - ru->nsteps];
-            mref mr = {rt, m, {0}, 0, -1,
+            mref mr = {rt, m, {0}, 0, {0}, 0,
                        m->kind == ST_MATCHER_STEP && m->index > 0 &&
-                           !m->before_us};
+                           !m->before_us,
+                       nseq++};
+            /* What the predicate requires of any event (st_pred_needs):
+             * message literals go into the one-pass literal scan, a
+             * process set sends the matcher to those processes only. */
+            st_pred_need need;
+            st_pred_needs(m->pred, &need);
+            if (need.nlits && !e->mm)
+                e->mm = st_mm_new();
+            for (int k = 0; e->mm && k < need.nlits; k++) {
+                int id = st_mm_add(e->mm, need.lits[k].p, need.lits[k].n);
+                if (id < 0) {         /* automaton full: no prefilter */
+                    mr.nmm = 0;
+                    break;
+                }
+                mr.mm[mr.nmm++] = id;
+            }
+            /* without literals, the first hint on another field (say
+             * subsystem == X) still saves most evaluations */
             st_pred_hint hs[8];
             size_t nh = m->pred ? st_pred_hints(m->pred, hs, 8) : 0;
-            int proc_hint = -1;
-            for (size_t h = 0; h < nh && h < 8; h++) {
-                if (hs[h].field == ST_F_PROCESS && hs[h].op == ST_PRED_EQ &&
-                    !hs[h].case_insensitive && !hs[h].diacritic_insensitive)
-                    proc_hint = (int)h;
-                else if (!mr.has_hint) {
+            for (size_t h = 0; h < nh && h < 8 && !mr.nmm; h++)
+                if (hs[h].field != ST_F_PROCESS) {
                     mr.hint = hs[h];
                     mr.has_hint = 1;
+                    break;
                 }
+            if (need.nprocs == 0) {
+                e->general = realloc(e->general, sizeof *e->general *
+                                     (size_t)(e->ngeneral + 1));
+                e->general[e->ngeneral++] = mr;
             }
-            /* a plain CONTAINS on the message joins the one-pass literal
-             * scan instead of a memmem of its own */
-            if (mr.has_hint && mr.hint.op == ST_PRED_CONTAINS &&
-                mr.hint.field == ST_F_MESSAGE && !mr.hint.case_insensitive &&
-                !mr.hint.diacritic_insensitive && !mr.hint.numeric &&
-                mr.hint.value.n > 0) {
-                if (!e->mm)
-                    e->mm = st_mm_new();
-                if (e->mm)
-                    mr.mm_id = st_mm_add(e->mm, mr.hint.value.p,
-                                         mr.hint.value.n);
-            }
-            if (proc_hint >= 0) {
-                char *pv = dupv(hs[proc_hint].value);
+            for (int k = 0; k < need.nprocs; k++) {
                 int found = -1;
-                for (int k = 0; k < e->nby_proc; k++)
-                    if (!strcmp(e->by_proc[k].process, pv))
-                        found = k;
+                for (int j = 0; j < e->nby_proc; j++)
+                    if (e->by_proc[j].len == need.procs[k].n &&
+                        !memcmp(e->by_proc[j].process, need.procs[k].p,
+                                need.procs[k].n))
+                        found = j;
                 if (found < 0) {
                     e->by_proc = realloc(e->by_proc, sizeof *e->by_proc *
                                          (size_t)(e->nby_proc + 1));
                     found = e->nby_proc++;
-                    e->by_proc[found] = (struct pd){pv, strlen(pv), NULL, 0};
-                } else {
-                    free(pv);
+                    e->by_proc[found] = (struct pd){dupv(need.procs[k]),
+                                                    need.procs[k].n, NULL, 0};
                 }
                 struct pd *pd = &e->by_proc[found];
                 pd->m = realloc(pd->m, sizeof *pd->m * (size_t)(pd->n + 1));
                 pd->m[pd->n++] = mr;
-            } else {
-                e->general = realloc(e->general, sizeof *e->general *
-                                     (size_t)(e->ngeneral + 1));
-                e->general[e->ngeneral++] = mr;
             }
         }
     }
@@ -424,10 +430,10 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
             st_mm_free(e->mm);
             e->mm = NULL;
             for (int k = 0; k < e->ngeneral; k++)
-                e->general[k].mm_id = -1;
+                e->general[k].nmm = 0;
             for (int i = 0; i < e->nby_proc; i++)
                 for (int k = 0; k < e->by_proc[i].n; k++)
-                    e->by_proc[i].m[k].mm_id = -1;
+                    e->by_proc[i].m[k].nmm = 0;
         } else {
             e->mm_words = (st_mm_count(e->mm) + 63) / 64;
             e->mm_bits = calloc((size_t)e->mm_words, sizeof *e->mm_bits);
@@ -1171,8 +1177,8 @@ static void try_matcher(st_engine *e, const mref *mr, const st_event *ev,
     if (m->kind == ST_MATCHER_STEP && m->index > 0 && !mr->rt->open &&
         !m->before_us)
         return;
-    /* (the literal prefilter, mm_id, was tested by the caller) */
-    if (mr->mm_id < 0 && mr->has_hint) {
+    /* (the literal prefilter, mm, was tested by the caller) */
+    if (!mr->nmm && mr->has_hint) {
         st_value v = {0};
         if (mr->hint.field < ST_F__COUNT) {
             st_event_get(ev, (st_field)mr->hint.field, &v);
@@ -1201,14 +1207,18 @@ static void try_matcher(st_engine *e, const mref *mr, const st_event *ev,
     }
 }
 
-/* False when the matcher's message literal (its prefilter) is absent from
+/* False when none of the matcher's message literals (its prefilter) is in
  * the event scanned into e->mm_bits.  Tested from the compact mref array
  * before anything else: most candidates fail here, and reaching their
  * st_matcher first was measured as a cache miss per candidate. */
 static inline int literal_present(const st_engine *e, const mref *mr)
 {
-    return mr->mm_id < 0 ||
-           (e->mm_bits[mr->mm_id >> 6] >> (mr->mm_id & 63)) & 1;
+    if (!mr->nmm)
+        return 1;
+    for (int i = 0; i < mr->nmm; i++)
+        if ((e->mm_bits[mr->mm[i] >> 6] >> (mr->mm[i] & 63)) & 1)
+            return 1;
+    return 0;
 }
 
 /* Whether the matcher can do anything with this event at all: its literal
@@ -1239,20 +1249,28 @@ static void process(st_engine *e, const st_event *ev)
         if (ev->message.p)
             st_mm_scan(e->mm, ev->message.p, ev->message.n, e->mm_bits);
     }
-    if (ev->process.p) {
+    /* the matchers of this event's process and the general ones, merged
+     * in registration order (rule order, then step order) */
+    const mref *pm = NULL;
+    int np = 0;
+    if (ev->process.p)
         for (int i = 0; i < e->nby_proc; i++) {
-            struct pd *pd = &e->by_proc[i];
-            if (pd->len != ev->process.n ||
-                memcmp(pd->process, ev->process.p, ev->process.n))
-                continue;
-            for (int k = 0; k < pd->n; k++)
-                if (candidate(e, &pd->m[k]))
-                    try_matcher(e, &pd->m[k], ev, &x, ph, &nph);
+            const struct pd *pd = &e->by_proc[i];
+            if (pd->len == ev->process.n &&
+                !memcmp(pd->process, ev->process.p, ev->process.n)) {
+                pm = pd->m;
+                np = pd->n;
+                break;
+            }
         }
+    for (int i = 0, k = 0; i < np || k < e->ngeneral;) {
+        const mref *mr = k >= e->ngeneral ||
+                                 (i < np && pm[i].seq < e->general[k].seq)
+                             ? &pm[i++]
+                             : &e->general[k++];
+        if (candidate(e, mr))
+            try_matcher(e, mr, ev, &x, ph, &nph);
     }
-    for (int k = 0; k < e->ngeneral; k++)
-        if (candidate(e, &e->general[k]))
-            try_matcher(e, &e->general[k], ev, &x, ph, &nph);
     for (int i = 0; i < nph; i++) {
         on_history(ph[i].mr->rt, ph[i].mr->m, ev,
                    (st_str){ph[i].key, strlen(ph[i].key)},

@@ -22,6 +22,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,7 @@ struct st_pred {
     int entry;
     st_pred_hint *hints;
     size_t nhints;
+    st_pred_need need;
     rxlist *rx;
     pcre2_match_context *mctx;
     uint32_t match_limit, depth_limit;
@@ -2391,6 +2393,408 @@ static int build_hints(st_pred *p)
     return 1;
 }
 
+/* ---- needs: what an event must carry (for prefilters) ------------------ */
+
+#define NEED_MIN_RX 3        /* shortest literal taken from a regex: a
+                                shorter one is in nearly every message */
+
+/* How selective a set of alternatives is: its shortest member (longer is
+ * rarer), then fewer members. */
+static size_t need_strength(const st_str *v, int n)
+{
+    size_t m = (size_t)-1;
+    for (int i = 0; i < n; i++)
+        if (v[i].n < m)
+            m = v[i].n;
+    return n ? m * 64 + (size_t)(64 - n) : 0;
+}
+
+/* Union of b into a (a's count 0 stays "nothing required" only when a was
+ * that already; callers handle that); 0 when it would not fit. */
+static int need_union(st_str *a, int *na, const st_str *b, int nb)
+{
+    if (*na + nb > ST_PRED_NEED_MAX)
+        return 0;
+    for (int i = 0; i < nb; i++)
+        a[(*na)++] = b[i];
+    return 1;
+}
+
+/* Copies len bytes into the predicate's arena; returns the view. */
+static st_str need_copy(st_pred *p, const char *b, size_t len)
+{
+    char *t = arena_alloc(p, len ? len : 1);
+    if (t == NULL)
+        return ST_STR_NULL;
+    memcpy(t, b, len);
+    return (st_str){t, len};
+}
+
+/* Offers a literal run as a candidate requirement of a sequence. */
+static void rx_offer_run(st_pred *p, const char *run, size_t rl,
+                         st_str *best, int *nbest)
+{
+    if (rl < NEED_MIN_RX)
+        return;
+    st_str v = {run, rl};
+    if (need_strength(&v, 1) > need_strength(best, *nbest)) {
+        st_str c = need_copy(p, run, rl);
+        if (c.p) {
+            best[0] = c;
+            *nbest = 1;
+        }
+    }
+}
+
+/* Length of a {n}, {n,} or {n,m} quantifier at s (0 when it is not one:
+ * PCRE2 then reads the brace as a literal). */
+static size_t rx_brace_quant(const char *s, size_t n)
+{
+    size_t i = 1;
+    if (n < 3 || s[0] != '{' || !isdigit((unsigned char)s[1]))
+        return 0;
+    while (i < n && isdigit((unsigned char)s[i]))
+        i++;
+    if (i < n && s[i] == ',') {
+        i++;
+        while (i < n && isdigit((unsigned char)s[i]))
+            i++;
+    }
+    return i < n && s[i] == '}' ? i + 1 : 0;
+}
+
+/* End of the character class starting at s[0] == '[' (index just past its
+ * ']'), or 0 when it does not end. */
+static size_t rx_class_end(const char *s, size_t n)
+{
+    size_t i = 1;
+    if (i < n && s[i] == '^')
+        i++;
+    if (i < n && s[i] == ']')
+        i++;
+    while (i < n) {
+        if (s[i] == '\\')
+            i += 2;
+        else if (s[i] == '[' && i + 1 < n && s[i + 1] == ':') {
+            const char *e = memchr(s + i + 2, ']', n - i - 2);
+            if (e == NULL || e[-1] != ':')
+                return 0;
+            i = (size_t)(e - s) + 1;
+        } else if (s[i] == ']')
+            return i + 1;
+        else
+            i++;
+    }
+    return 0;
+}
+
+/* Index of the ')' closing the group opened at s[0] == '(', or 0. */
+static size_t rx_group_end(const char *s, size_t n)
+{
+    int depth = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '\\') {
+            i += 2;
+        } else if (s[i] == '[') {
+            size_t k = rx_class_end(s + i, n - i);
+            if (k == 0)
+                return 0;
+            i += k;
+        } else {
+            if (s[i] == '(')
+                depth++;
+            else if (s[i] == ')' && --depth == 0)
+                return i;
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* Length of the escape at s[0] == '\\' when it is not a literal character
+ * (\d, \x41, \p{L}, \1 ...); 0 when it stands for the next byte itself.
+ * -1 for \Q (quoting is not followed: give up). */
+static long rx_escape_len(const char *s, size_t n)
+{
+    if (n < 2)
+        return -1;
+    unsigned char e = (unsigned char)s[1];
+    if (!isalnum(e))
+        return 0;
+    if (e == 'Q' || e == 'E')
+        return -1;
+    size_t i = 2;
+    if (i < n && (s[i] == '{' || s[i] == '<' || s[i] == '\'') &&
+        strchr("xopPNgku", e)) {
+        char close = s[i] == '{' ? '}' : s[i] == '<' ? '>' : '\'';
+        const char *c = memchr(s + i, close, n - i);
+        return c ? (long)(c - s) + 1 : -1;
+    }
+    if (e == 'x')
+        while (i < n && i < 4 && isxdigit((unsigned char)s[i]))
+            i++;
+    else if (isdigit(e))
+        while (i < n && isdigit((unsigned char)s[i]))
+            i++;
+    else if (e == 'c' || e == 'p' || e == 'P' || e == 'g' || e == 'k')
+        i++;
+    return (long)(i <= n ? i : n);
+}
+
+/* Literals a regular expression (pattern s[0..n), no inline options but
+ * s) cannot match without: any-of set in out, or nothing (*nout 0). */
+static void rx_need(st_pred *p, const char *s, size_t n, st_str *out,
+                    int *nout, int depth)
+{
+    *nout = 0;
+    if (depth > 8)
+        return;
+    /* alternatives at this level: the union of theirs */
+    {
+        int d = 0, alts = 0;
+        size_t start = 0;
+        st_str acc[ST_PRED_NEED_MAX];
+        int nacc = 0;
+        for (size_t i = 0; i <= n;) {
+            if (i < n && s[i] == '\\') {
+                i += 2;
+                continue;
+            }
+            if (i < n && s[i] == '[') {
+                size_t k = rx_class_end(s + i, n - i);
+                if (k == 0)
+                    return;
+                i += k;
+                continue;
+            }
+            if (i < n && s[i] == '(')
+                d++;
+            if (i < n && s[i] == ')')
+                d--;
+            if (i == n || (s[i] == '|' && d == 0)) {
+                if (i == n && alts == 0)
+                    break;            /* no alternation here */
+                st_str v[ST_PRED_NEED_MAX];
+                int nv;
+                rx_need(p, s + start, i - start, v, &nv, depth + 1);
+                if (nv == 0 || !need_union(acc, &nacc, v, nv))
+                    return;
+                alts++;
+                start = i + 1;
+            }
+            i++;
+        }
+        if (alts) {
+            memcpy(out, acc, sizeof *acc * (size_t)nacc);
+            *nout = nacc;
+            return;
+        }
+    }
+    char run[256];
+    size_t rl = 0;
+    st_str best[ST_PRED_NEED_MAX];
+    int nbest = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t q = 0;                 /* quantifier after the atom */
+        if (ch == '\\') {
+            long k = rx_escape_len(s + i, n - i);
+            if (k < 0)
+                return;
+            if (k == 0) {             /* escaped literal byte */
+                if (rl < sizeof run)
+                    run[rl++] = s[i + 1];
+                i += 2;
+            } else {
+                rx_offer_run(p, run, rl, best, &nbest);
+                rl = 0;
+                i += (size_t)k;
+                goto quantifier_of_nonliteral;
+            }
+        } else if (ch == '[') {
+            size_t k = rx_class_end(s + i, n - i);
+            if (k == 0)
+                return;
+            rx_offer_run(p, run, rl, best, &nbest);
+            rl = 0;
+            i += k;
+            goto quantifier_of_nonliteral;
+        } else if (ch == '(') {
+            size_t e = rx_group_end(s + i, n - i);
+            if (e == 0)
+                return;
+            const char *g = s + i + 1;
+            size_t gl = e - 1;
+            int usable = 1;
+            if (gl && g[0] == '?') {
+                /* (?:...) (?>...) (?|...) (?<name>...) (?P<name>...) are
+                 * groups; (?s) / (?s:...) options; lookarounds, comments
+                 * and anything else give nothing (and (?i), (?x) make the
+                 * literals unsafe: give up) */
+                size_t k = 1;
+                while (k < gl && (g[k] == 's' || g[k] == '-'))
+                    k++;
+                if (k < gl && g[k] && strchr("imnxJUX", g[k]))
+                    return;
+                if (k > 1 && (k == gl || g[k] == ':')) {
+                    g += k + (k < gl);
+                    gl -= k + (k < gl);
+                } else if (g[1] == ':' || g[1] == '>' || g[1] == '|') {
+                    g += 2;
+                    gl -= 2;
+                } else if ((g[1] == '<' && gl > 2 && g[2] != '=' &&
+                            g[2] != '!') ||
+                           (g[1] == 'P' && gl > 2 && g[2] == '<')) {
+                    const char *c = memchr(g, '>', gl);
+                    if (c == NULL)
+                        return;
+                    gl -= (size_t)(c + 1 - g);
+                    g = c + 1;
+                } else {
+                    usable = 0;
+                }
+            }
+            rx_offer_run(p, run, rl, best, &nbest);
+            rl = 0;
+            i += e + 1;
+            int optional = 0;
+            if (i < n && (s[i] == '*' || s[i] == '?'))
+                optional = 1;
+            else if (i < n && s[i] == '{' && rx_brace_quant(s + i, n - i) &&
+                     s[i + 1] == '0')
+                optional = 1;
+            if (usable && !optional && gl) {
+                st_str v[ST_PRED_NEED_MAX];
+                int nv;
+                rx_need(p, g, gl, v, &nv, depth + 1);
+                if (nv && need_strength(v, nv) > need_strength(best, nbest)) {
+                    memcpy(best, v, sizeof *v * (size_t)nv);
+                    nbest = nv;
+                }
+            }
+            goto quantifier_of_nonliteral;
+        } else if (ch == '.' || ch == '^' || ch == '$' || ch == ')') {
+            rx_offer_run(p, run, rl, best, &nbest);
+            rl = 0;
+            i++;
+            goto quantifier_of_nonliteral;
+        } else if (ch == '*' || ch == '+' || ch == '?' ||
+                   (ch == '{' && rx_brace_quant(s + i, n - i))) {
+            /* a quantifier on the last literal character: that character
+             * (the whole code point) is not required */
+            while (rl && ((unsigned char)run[rl - 1] & 0xC0) == 0x80)
+                rl--;
+            if (rl)
+                rl--;
+            rx_offer_run(p, run, rl, best, &nbest);
+            rl = 0;
+            q = ch == '{' ? rx_brace_quant(s + i, n - i) : 1;
+            i += q;
+            if (i < n && (s[i] == '?' || s[i] == '+'))
+                i++;                  /* lazy / possessive */
+            continue;
+        } else {
+            if (rl < sizeof run)
+                run[rl++] = (char)ch;
+            else {
+                rx_offer_run(p, run, rl, best, &nbest);
+                rl = 0;
+            }
+            i++;
+        }
+        continue;
+    quantifier_of_nonliteral:
+        if (i < n && (s[i] == '*' || s[i] == '+' || s[i] == '?'))
+            q = 1;
+        else if (i < n && s[i] == '{')
+            q = rx_brace_quant(s + i, n - i);
+        i += q;
+        if (q && i < n && (s[i] == '?' || s[i] == '+'))
+            i++;
+    }
+    rx_offer_run(p, run, rl, best, &nbest);
+    memcpy(out, best, sizeof *best * (size_t)nbest);
+    *nout = nbest;
+}
+
+/* What one comparison requires of the process or the message. */
+static void cmp_need(st_pred *p, const cmp *c, st_pred_need *o)
+{
+    memset(o, 0, sizeof *o);
+    if (c->nil || c->fold != 0 || c->cl != CLS_STR)
+        return;
+    for (size_t i = 0; i < c->nlit; i++)
+        if (c->lits[i].kind != LIT_STR)
+            return;
+    int set = c->op == ST_PRED_IN;
+    int one = c->nlit == 1 &&
+              (c->op == ST_PRED_EQ || ((c->op == ST_PRED_CONTAINS ||
+                                        c->op == ST_PRED_BEGINSWITH ||
+                                        c->op == ST_PRED_ENDSWITH) &&
+                                       c->field == ST_F_MESSAGE));
+    if ((c->field == ST_F_PROCESS || c->field == ST_F_MESSAGE) &&
+        (set || one) && c->nlit <= ST_PRED_NEED_MAX) {
+        st_str *v = c->field == ST_F_PROCESS ? o->procs : o->lits;
+        int *nv = c->field == ST_F_PROCESS ? &o->nprocs : &o->nlits;
+        for (size_t i = 0; i < c->nlit; i++) {
+            if (c->lits[i].text.n == 0) {   /* "" is in every message */
+                *nv = 0;
+                return;
+            }
+            v[(*nv)++] = c->lits[i].text;
+        }
+    } else if (c->field == ST_F_MESSAGE && c->op == ST_PRED_MATCHES &&
+               c->nlit == 1) {
+        rx_need(p, c->lits[0].text.p, c->lits[0].text.n, o->lits, &o->nlits,
+                0);
+    }
+}
+
+/* What node n requires: AND the tightest of its children, OR the union
+ * when every branch requires something, NOT nothing. */
+static void need_of(st_pred *p, const node *n, st_pred_need *o)
+{
+    memset(o, 0, sizeof *o);
+    if (n->kind == N_CMP) {
+        cmp_need(p, n->c, o);
+    } else if (n->kind == N_AND) {
+        for (const node *k = n->first; k; k = k->next) {
+            st_pred_need c;
+            need_of(p, k, &c);
+            if (c.nprocs && (!o->nprocs || c.nprocs < o->nprocs)) {
+                memcpy(o->procs, c.procs, sizeof c.procs);
+                o->nprocs = c.nprocs;
+            }
+            if (c.nlits && need_strength(c.lits, c.nlits) >
+                               need_strength(o->lits, o->nlits)) {
+                memcpy(o->lits, c.lits, sizeof c.lits);
+                o->nlits = c.nlits;
+            }
+        }
+    } else if (n->kind == N_OR) {
+        int procs_ok = 1, lits_ok = 1;
+        for (const node *k = n->first; k; k = k->next) {
+            st_pred_need c;
+            need_of(p, k, &c);
+            procs_ok = procs_ok && c.nprocs &&
+                       need_union(o->procs, &o->nprocs, c.procs, c.nprocs);
+            lits_ok = lits_ok && c.nlits &&
+                      need_union(o->lits, &o->nlits, c.lits, c.nlits);
+        }
+        if (!procs_ok)
+            o->nprocs = 0;
+        if (!lits_ok)
+            o->nlits = 0;
+    }
+}
+
+void st_pred_needs(const st_pred *p, st_pred_need *out)
+{
+    memset(out, 0, sizeof *out);
+    if (p != NULL)
+        *out = p->need;
+}
+
 /* Output buffer with snprintf semantics: counts everything, stores what
  * fits. */
 typedef struct wbuf {
@@ -2645,6 +3049,7 @@ st_pred *st_pred_compile_ex(const char *text, size_t len,
         perr(&ps, 0, "out of memory");
         goto fail;
     }
+    need_of(p, p->root, &p->need);
     int np = 0;
     p->entry = gen(p, &np, p->root, PC_TRUE, PC_FALSE);
     if (p->has_regex) {

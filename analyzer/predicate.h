@@ -149,6 +149,25 @@ typedef struct st_pred_hint {
  * text that embeds the field verbatim). */
 size_t st_pred_hints(const st_pred *p, st_pred_hint *out, size_t max);
 
+/* What an event must carry to satisfy the predicate, for prefilters that
+ * skip it without evaluating: when nprocs > 0, its process is one of
+ * procs (byte for byte); when nlits > 0, its message contains at least
+ * one of lits byte for byte.  0 means no requirement is known.  Derived
+ * conservatively from the expression: a comparison without [c]/[d] on
+ * process (==, IN) or the message (==, IN, CONTAINS, BEGINSWITH,
+ * ENDSWITH, and for MATCHES the literals of 3 bytes or more its regex
+ * cannot match without); AND keeps the tightest child, OR the union when
+ * every branch requires something, NOT requires nothing.  Views live as
+ * long as the predicate. */
+#define ST_PRED_NEED_MAX 16
+typedef struct st_pred_need {
+    st_str procs[ST_PRED_NEED_MAX];
+    int nprocs;
+    st_str lits[ST_PRED_NEED_MAX];
+    int nlits;
+} st_pred_need;
+void st_pred_needs(const st_pred *p, st_pred_need *out);
+
 /* Tests one hint against a field value with exactly the evaluator's rules
  * (folding, numbers, absent values).  Returns 1 or 0. */
 int st_pred_hint_test(const st_pred_hint *h, const st_value *v);

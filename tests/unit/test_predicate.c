@@ -1225,6 +1225,123 @@ TEST(test_event_fields)
 }
 
 /* Runs every test; the last line is the RESULT tally for tests/run. */
+/* Renders a predicate's needs as "procs|lits" (static buffer): members
+ * joined with ',' in the order found. */
+static const char *needs(const char *pred)
+{
+    static char buf[1024];
+    st_pred_error e;
+    st_pred *p = st_pred_compile(pred, &e);
+    if (p == NULL) {
+        snprintf(buf, sizeof buf, "ERR %s", e.msg);
+        return buf;
+    }
+    st_pred_need n;
+    st_pred_needs(p, &n);
+    size_t o = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n.nprocs; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%.*s", i ? "," : "",
+                              (int)n.procs[i].n, n.procs[i].p);
+    o += (size_t)snprintf(buf + o, sizeof buf - o, "|");
+    for (int i = 0; i < n.nlits; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%.*s", i ? "," : "",
+                              (int)n.lits[i].n, n.lits[i].p);
+    st_pred_free(p);
+    return buf;
+}
+
+TEST(test_needs)
+{
+    CHECK_STR(needs("process == \"amfid\" AND eventMessage CONTAINS \"x y\""),
+              "amfid|x y");
+    CHECK_STR(needs("process == \"amfid\""), "amfid|");
+    CHECK_STR(needs("process IN {\"lsd\", \"tccd\"} AND eventMessage MATCHES "
+                    "\"(?s).*(MacOS error: |Error |error )-(6[0-9]{4}).*\""),
+              "lsd,tccd|MacOS error: ,Error ,error ");
+    CHECK_STR(needs("(process == \"a\" AND eventMessage CONTAINS \"exPath:\") OR "
+                    "(process == \"b\" AND eventMessage BEGINSWITH "
+                    "\"Entering\")"),
+              "a,b|exPath:,Entering");
+    CHECK_STR(needs("eventMessage MATCHES \"(?s).*Refusing to (execute|trust) "
+                    "quarantined (program|file).*\""),
+              "| quarantined ");
+    /* nothing is required where a branch or a negation escapes */
+    CHECK_STR(needs("process == \"a\" OR eventMessage CONTAINS \"bcd\""), "|");
+    CHECK_STR(needs("NOT eventMessage CONTAINS \"abc\""), "|");
+    CHECK_STR(needs("eventMessage CONTAINS[c] \"abc\""), "|");
+    CHECK_STR(needs("process ==[c] \"amfid\""), "|");
+    CHECK_STR(needs("eventMessage == \"\""), "|");
+    CHECK_STR(needs("subsystem == \"com.apple.x\""), "|");
+    /* regular expressions: only what every match must contain */
+    CHECK_STR(needs("eventMessage MATCHES \"(?i)abcdef\""), "|");
+    CHECK_STR(needs("eventMessage MATCHES \"(?x)abc def\""), "|");
+    CHECK_STR(needs("eventMessage MATCHES \"abcd*e\""), "|abc");
+    CHECK_STR(needs("eventMessage MATCHES \"ab(cd)?efg\""), "|efg");
+    CHECK_STR(needs("eventMessage MATCHES \"ab(cdx)+efg\""), "|cdx");
+    CHECK_STR(needs("eventMessage MATCHES \"ab(cdx){0,2}ef\""), "|");
+    CHECK_STR(needs("eventMessage MATCHES \"x\\\\.y\\\\.z\""), "|x.y.z");
+    CHECK_STR(needs("eventMessage MATCHES \"abc|def\""), "|abc,def");
+    CHECK_STR(needs("eventMessage MATCHES \"a|bcd\""), "|");
+    CHECK_STR(needs("eventMessage MATCHES \"[abc]def\""), "|def");
+    CHECK_STR(needs("eventMessage MATCHES \"[]x]yz[[:alpha:]]w\""), "|");
+    CHECK_STR(needs("eventMessage MATCHES \"\\\\d+ failed\""), "| failed");
+    CHECK_STR(needs("eventMessage MATCHES \"\\\\x41BCD\""), "|BCD");
+    CHECK_STR(needs("eventMessage MATCHES \"\\\\QA.B\\\\E\""), "|");
+    CHECK_STR(needs("eventMessage MATCHES \"(?=abc)abd\""), "|abd");
+    CHECK_STR(needs("eventMessage MATCHES \"caf\xc3\xa9?xyz\""), "|caf");
+    CHECK_STR(needs("eventMessage MATCHES \"a{2}bcd\""), "|bcd");
+    CHECK_STR(needs("eventMessage MATCHES \"ab{x}cd\""), "|ab{x}cd");
+}
+
+/* The needs are necessary: whenever a random regular expression over a
+ * small alphabet matches a random message, the message contains one of
+ * the literals derived from it. */
+TEST(test_needs_sound)
+{
+    static const char *atoms[] = {"a", "b", "c", "ab", "abc", "bca", "(a|b)",
+                                  "(abc|cab)", "a*", "b?", "c+", ".", "[ab]",
+                                  "(?:ab)?", "(bc)+", "\\\\.", "x{2}", "|"};
+    srand(4242);
+    int violations = 0, with_needs = 0;
+    for (int round = 0; round < 3000; round++) {
+        char pat[200] = "", pred[400];
+        int na = 1 + rand() % 6;
+        for (int k = 0; k < na; k++)
+            strcat(pat, atoms[rand() % (int)(sizeof atoms / sizeof *atoms)]);
+        snprintf(pred, sizeof pred, "eventMessage MATCHES \"(?s).*%s.*\"",
+                 pat);
+        st_pred_error e;
+        st_pred *p = st_pred_compile(pred, &e);
+        if (p == NULL)
+            continue;
+        st_pred_need n;
+        st_pred_needs(p, &n);
+        with_needs += n.nlits > 0;
+        for (int t = 0; t < 30 && n.nlits; t++) {
+            char msg[40];
+            int len = rand() % 39;
+            for (int k = 0; k < len; k++)
+                msg[k] = "abcx."[rand() % 5];
+            msg[len] = 0;
+            st_event ev = base_event();
+            ev.message = (st_str){msg, (size_t)len};
+            if (st_pred_eval_event(p, &ev) != 1)
+                continue;
+            int found = 0;
+            for (int i = 0; i < n.nlits && !found; i++)
+                found = memmem(msg, (size_t)len, n.lits[i].p, n.lits[i].n)
+                        != NULL;
+            if (!found && violations++ < 3)
+                fprintf(stderr, "pattern %s matched \"%s\" without its "
+                        "needs\n", pat, msg);
+        }
+        st_pred_free(p);
+    }
+    CHECK_INT(violations, 0);
+    CHECK(with_needs > 300);      /* the property was really exercised */
+}
+
 int main(void)
 {
     RUN(test_log_formats_examples);
@@ -1249,6 +1366,8 @@ int main(void)
     RUN(test_render_canonical);
     RUN(test_custom_resolver);
     RUN(test_hints);
+    RUN(test_needs);
+    RUN(test_needs_sound);
     RUN(test_scratch_and_reuse);
     RUN(test_event_fields);
     return RESULT();
