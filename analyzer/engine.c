@@ -186,6 +186,13 @@ struct st_engine {
     int nby_proc;
     mref *general;
     int ngeneral;
+    /* general matchers by prefilter: those without literals are tried on
+     * every event, the others only when one of their literals is found
+     * (lit_gen[id] lists them by index into general) */
+    int *gen_nolit, ngen_nolit;
+    int **lit_gen, *nlit_gen, nlit_index;
+    uint64_t *gen_stamp;          /* event that last collected each one */
+    const mref **cand;            /* one event's candidates */
     int64_t clock_us;
     int64_t slack_us;
     pcre2_match_data *md;         /* shared by all extractions */
@@ -338,6 +345,8 @@ static char *key_dup(const st_matcher *m, st_str k)
 
 /* ---- engine setup ------------------------------------------------------ */
 
+static int index_general(st_engine *e);
+
 st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
                          st_finding_fn on_finding, st_lookup_fn lookup,
                          void *ctx)
@@ -439,7 +448,48 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
             e->mm_bits = calloc((size_t)e->mm_words, sizeof *e->mm_bits);
         }
     }
+    if (index_general(e) < 0) {
+        st_engine_free(e);
+        return NULL;
+    }
     return e;
+}
+
+/* Builds the literal index of the general matchers and the candidate
+ * buffer (after every matcher is registered: general does not move any
+ * more).  Returns 0, or -1 when out of memory. */
+static int index_general(st_engine *e)
+{
+    int nlit = e->mm && e->mm_bits ? st_mm_count(e->mm) : 0;
+    int total = e->ngeneral;
+    for (int i = 0; i < e->nby_proc; i++)
+        total += e->by_proc[i].n;
+    e->gen_nolit = calloc((size_t)e->ngeneral + 1, sizeof *e->gen_nolit);
+    e->gen_stamp = calloc((size_t)e->ngeneral + 1, sizeof *e->gen_stamp);
+    e->lit_gen = calloc((size_t)nlit + 1, sizeof *e->lit_gen);
+    e->nlit_gen = calloc((size_t)nlit + 1, sizeof *e->nlit_gen);
+    e->cand = calloc((size_t)total + 1, sizeof *e->cand);
+    e->nlit_index = e->lit_gen ? nlit : 0;
+    if (!e->gen_nolit || !e->gen_stamp || !e->lit_gen || !e->nlit_gen ||
+        !e->cand)
+        return -1;
+    for (int k = 0; k < e->ngeneral; k++) {
+        const mref *mr = &e->general[k];
+        if (!nlit || !mr->nmm) {
+            e->gen_nolit[e->ngen_nolit++] = k;
+            continue;
+        }
+        for (int i = 0; i < mr->nmm; i++) {
+            int id = mr->mm[i];
+            int *l = realloc(e->lit_gen[id], sizeof *l *
+                             (size_t)(e->nlit_gen[id] + 1));
+            if (!l)
+                return -1;
+            l[e->nlit_gen[id]++] = k;
+            e->lit_gen[id] = l;
+        }
+    }
+    return 0;
 }
 
 void st_engine_set_slack(st_engine *e, int64_t slack_us)
@@ -1263,14 +1313,42 @@ static void process(st_engine *e, const st_event *ev)
                 break;
             }
         }
-    for (int i = 0, k = 0; i < np || k < e->ngeneral;) {
-        const mref *mr = k >= e->ngeneral ||
-                                 (i < np && pm[i].seq < e->general[k].seq)
-                             ? &pm[i++]
-                             : &e->general[k++];
-        if (candidate(e, mr))
-            try_matcher(e, mr, ev, &x, ph, &nph);
+    int nc = 0;
+    for (int i = 0; i < np; i++)
+        if (candidate(e, &pm[i]))
+            e->cand[nc++] = &pm[i];
+    for (int i = 0; i < e->ngen_nolit; i++) {
+        const mref *mr = &e->general[e->gen_nolit[i]];
+        if (!mr->needs_open || mr->rt->open)
+            e->cand[nc++] = mr;
     }
+    /* general matchers of the literals found, each once per event */
+    uint64_t stamp = (uint64_t)e->stats.events;
+    for (int w = 0; w < e->mm_words && e->lit_gen; w++)
+        for (uint64_t b = e->mm_bits[w]; b; b &= b - 1) {
+            int id = w * 64 + __builtin_ctzll(b);
+            for (int i = 0; i < e->nlit_gen[id]; i++) {
+                int k = e->lit_gen[id][i];
+                const mref *mr = &e->general[k];
+                if (e->gen_stamp[k] == stamp)
+                    continue;
+                e->gen_stamp[k] = stamp;
+                if (!mr->needs_open || mr->rt->open)
+                    e->cand[nc++] = mr;
+            }
+        }
+    /* in registration order: few candidates, insertion sort */
+    for (int i = 1; i < nc; i++) {
+        const mref *c = e->cand[i];
+        int j = i;
+        while (j > 0 && e->cand[j - 1]->seq > c->seq) {
+            e->cand[j] = e->cand[j - 1];
+            j--;
+        }
+        e->cand[j] = c;
+    }
+    for (int i = 0; i < nc; i++)
+        try_matcher(e, e->cand[i], ev, &x, ph, &nph);
     for (int i = 0; i < nph; i++) {
         on_history(ph[i].mr->rt, ph[i].mr->m, ev,
                    (st_str){ph[i].key, strlen(ph[i].key)},
@@ -1450,6 +1528,13 @@ void st_engine_free(st_engine *e)
     free(e->mm_bits);
     free(e->by_proc);
     free(e->general);
+    for (int i = 0; i < e->nlit_index; i++)
+        free(e->lit_gen[i]);
+    free(e->lit_gen);
+    free(e->nlit_gen);
+    free(e->gen_nolit);
+    free(e->gen_stamp);
+    free(e->cand);
     free(e->rts);
     free(e);
 }
