@@ -291,6 +291,7 @@ static void *ts_reader(void *arg)
     tscan *s = arg;
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
+    pthread_setname_np(pthread_self(), "st-reader");   /* for profilers */
     char *ids = NULL;
     int cur = 0, details = 0;
     if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY |
