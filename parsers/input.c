@@ -365,6 +365,7 @@ static ssize_t produce(st_input *in, uint8_t *dst, size_t cap)
 static void *producer(void *arg)
 {
     st_input *in = arg;
+    pthread_setname_np(pthread_self(), "st-input");    /* for profilers */
     for (;;) {
         pthread_mutex_lock(&in->mu);
         while (in->count == RING && !in->drain)
