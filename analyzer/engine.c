@@ -429,24 +429,30 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
                                                     need.procs[k].n, NULL, 0};
                 }
                 struct pd *pd = &e->by_proc[found];
+                /* a process named twice (IN {"a", "a"}, or two branches of
+                 * an OR) must not make the matcher run twice per event */
+                if (pd->n && pd->m[pd->n - 1].seq == mr.seq)
+                    continue;
                 pd->m = realloc(pd->m, sizeof *pd->m * (size_t)(pd->n + 1));
                 pd->m[pd->n++] = mr;
             }
         }
     }
-    if (e->mm) {
-        if (st_mm_build(e->mm) < 0) {
-            st_mm_free(e->mm);
-            e->mm = NULL;
-            for (int k = 0; k < e->ngeneral; k++)
-                e->general[k].nmm = 0;
-            for (int i = 0; i < e->nby_proc; i++)
-                for (int k = 0; k < e->by_proc[i].n; k++)
-                    e->by_proc[i].m[k].nmm = 0;
-        } else {
-            e->mm_words = (st_mm_count(e->mm) + 63) / 64;
-            e->mm_bits = calloc((size_t)e->mm_words, sizeof *e->mm_bits);
-        }
+    if (e->mm && st_mm_build(e->mm) == 0) {
+        e->mm_words = (st_mm_count(e->mm) + 63) / 64;
+        e->mm_bits = calloc((size_t)e->mm_words, sizeof *e->mm_bits);
+    }
+    if (e->mm && !e->mm_bits) {
+        /* no automaton after all: every matcher loses its literal
+         * prefilter (and is evaluated in full) rather than its events */
+        st_mm_free(e->mm);
+        e->mm = NULL;
+        e->mm_words = 0;
+        for (int k = 0; k < e->ngeneral; k++)
+            e->general[k].nmm = 0;
+        for (int i = 0; i < e->nby_proc; i++)
+            for (int k = 0; k < e->by_proc[i].n; k++)
+                e->by_proc[i].m[k].nmm = 0;
     }
     if (index_general(e) < 0) {
         st_engine_free(e);

@@ -184,6 +184,37 @@ TEST(repeated_anchor_joins_open_instance)
     st_ruleset_free(&set);
 }
 
+/* Process sets from IN and from OR branches: a process named twice must
+ * not run a step twice on one event (evidence would double), and the
+ * any-of literal prefilter still lets either branch's message through. */
+TEST(process_sets_and_literal_sets)
+{
+    st_ruleset set = load(
+        "rule t.sets\nversion 1\nwindow 10s\n"
+        "step a: process IN {\"lsd\", \"lsd\", \"tccd\"} AND "
+        "eventMessage CONTAINS \"open\"\n"
+        "    extract /open (?<path>\\S+)/\n    key path\n"
+        "step b within 5s: (process == \"amfid\" AND eventMessage CONTAINS "
+        "\"check\") OR (process == \"amfid\" AND eventMessage MATCHES "
+        "\"(?s).*verif(y|ied) .*\")\n"
+        "    extract /(?:check|verify|verified) (?<path>\\S+)/\n    key path\n"
+        "verdict tolerated\nsubject path = \"{path}\"\n");
+    CHECK_INT(diags, 0);
+    got g;
+    st_event e[] = {ev(1, 0, "lsd", "open /A"), ev(2, 1, "amfid", "check /A"),
+                    ev(3, 2, "tccd", "open /B"),
+                    ev(4, 3, "amfid", "verified /B"),
+                    ev(5, 4, "kernel", "open /C"),     /* not in the set */
+                    ev(6, 5, "amfid", "check /C")};
+    run(&set, e, 6, &g, 0);
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nev[0], 2);                  /* once per event, not twice */
+    CHECK_INT(g.nev[1], 2);
+    CHECK_STR(g.subject[0], "/A");
+    CHECK_STR(g.subject[1], "/B");
+    st_ruleset_free(&set);
+}
+
 TEST(out_of_order_input_with_slack)
 {
     st_ruleset set = load(seq_rule);
@@ -334,6 +365,7 @@ int main(void)
     RUN(absence_decided_when_window_passes);
     RUN(per_step_keys_separate_subjects);
     RUN(repeated_anchor_joins_open_instance);
+    RUN(process_sets_and_literal_sets);
     RUN(out_of_order_input_with_slack);
     RUN(history_lookback_and_lookups);
     RUN(unkeyed_step_joins_newest_instance);
