@@ -89,14 +89,12 @@ static void write_events(st_evq *q, item *its, int n)
             q->counts.unparsed++;
 }
 
-/* Stores one item; runs on the writer thread. */
+/* Stores one item other than an event (runs of events go through
+ * write_events); runs on the writer thread. */
 static void write_item(st_evq *q, item *it)
 {
     int rc = 0;
     switch (it->kind) {
-    case I_EVENT:             /* runs of events go through write_events */
-        write_events(q, it, 1);
-        break;
     case I_RECORD:
         /* sources.records counts events; a database row is a record and
          * an event, and must not count twice */
@@ -259,15 +257,11 @@ static size_t strs_size(const void *src, const size_t *offs, size_t k)
 
 /* True when every text field the store keeps as it is (see
  * ST_TEXT_CHECKED) is valid UTF-8 without NUL. */
-static int text_clean(const st_event *ev)
+static int text_clean(st_event *ev)
 {
-    const st_str *v[] = {&ev->time_text, &ev->message, &ev->locator,
-                         &ev->process_uuid, &ev->sender_uuid, &ev->boot_uuid,
-                         &ev->timezone_name, &ev->signpost_name,
-                         &ev->signpost_scope, &ev->signpost_type,
-                         &ev->backtrace_json, &ev->source_json,
-                         &ev->extra_json};
-    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+    st_str *v[ST_EVENT_KEPT_TEXT];
+    size_t n = st_event_kept_text(ev, v);
+    for (size_t i = 0; i < n; i++)
         if (v[i]->p && !st_utf8_clean(v[i]->p, v[i]->n))
             return 0;
     return 1;

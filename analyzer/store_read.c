@@ -320,13 +320,9 @@ static void *ts_reader(void *arg)
         }
         st_event ev;
         decode_row(q, &s->t, details, &ev);
-        st_str *v[] = {&ev.time_text, &ev.message, &ev.locator,
-                       &ev.process_uuid, &ev.sender_uuid, &ev.boot_uuid,
-                       &ev.timezone_name, &ev.signpost_name,
-                       &ev.signpost_scope, &ev.signpost_type,
-                       &ev.backtrace_json, &ev.source_json, &ev.extra_json};
-        size_t need = 0;
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        st_str *v[ST_EVENT_KEPT_TEXT];   /* the row's text: copied below */
+        size_t nv = st_event_kept_text(&ev, v), need = 0;
+        for (size_t k = 0; k < nv; k++)
             if (v[k]->p)
                 need += v[k]->n;
         if (b->n == TS_BATCH || (b->n && b->used + need > b->cap)) {
@@ -346,7 +342,7 @@ static void *ts_reader(void *arg)
             b->arena = na;
             b->cap = need;
         }
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        for (size_t k = 0; k < nv; k++)
             if (v[k]->p) {
                 char *d = b->arena + b->used;
                 memcpy(d, v[k]->p, v[k]->n);

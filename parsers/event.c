@@ -119,6 +119,17 @@ static void put_uint(st_value *out, int present, uint64_t v)
  * back to the basename of their image path, which is how `log` defines them,
  * so formats that only carry paths still answer `process == "sudo"`.
  * Assumes ev and out are valid; unknown fields read as absent. */
+size_t st_event_kept_text(st_event *ev, st_str *out[ST_EVENT_KEPT_TEXT])
+{
+    st_str *v[ST_EVENT_KEPT_TEXT] = {
+        &ev->time_text, &ev->message, &ev->locator, &ev->process_uuid,
+        &ev->sender_uuid, &ev->boot_uuid, &ev->timezone_name,
+        &ev->signpost_name, &ev->signpost_scope, &ev->signpost_type,
+        &ev->backtrace_json, &ev->source_json, &ev->extra_json};
+    memcpy(out, v, sizeof v);
+    return ST_EVENT_KEPT_TEXT;
+}
+
 void st_event_get(const st_event *ev, st_field f, st_value *out)
 {
     memset(out, 0, sizeof *out);

@@ -45,8 +45,7 @@ enum {
      * utc_offset_min ("%F %T.%06d%+03d%02d"), so the store may rebuild it
      * instead of keeping it; set only by parsers that checked the shape. */
     ST_TIME_TEXT_CANON = 1u << 12,
-    /* every text field the store keeps as it is (time_text, message,
-     * locator, the UUIDs, time zone, signpost names, the JSON fields) is
+    /* every text field the store keeps as it is (st_event_kept_text) is
      * known to be valid UTF-8 without NUL, so the store need not check;
      * set by the ingest queue, which checks as it copies (parsers leave
      * it clear). */
@@ -155,6 +154,13 @@ const char *st_field_name(st_field f);
 /* Fills *out with the value of field f of ev; kind ST_V_NONE when absent.
  * ST_F_SOURCE is not known to the event itself and reads as absent here. */
 void st_event_get(const st_event *ev, st_field f, st_value *out);
+
+/* The text fields a store keeps as they are, not as interned strings:
+ * time_text, message, locator, the three UUIDs, time zone, the signpost
+ * names and the JSON fields.  Fills out with pointers into ev and returns
+ * ST_EVENT_KEPT_TEXT. */
+#define ST_EVENT_KEPT_TEXT 13
+size_t st_event_kept_text(st_event *ev, st_str *out[ST_EVENT_KEPT_TEXT]);
 
 /* Returns the basename view of a path view (text after the last '/'). */
 st_str st_basename(st_str path);
