@@ -1277,11 +1277,18 @@ static inline int literal_present(const st_engine *e, const mref *mr)
     return 0;
 }
 
+/* False for a step that can only join an open instance while its rule
+ * has none. */
+static inline int can_join(const mref *mr)
+{
+    return !mr->needs_open || mr->rt->open;
+}
+
 /* Whether the matcher can do anything with this event at all: its literal
- * is there, and a step that can only join an open instance has one. */
+ * is there, and it can join. */
 static inline int candidate(const st_engine *e, const mref *mr)
 {
-    return literal_present(e, mr) && (!mr->needs_open || mr->rt->open);
+    return literal_present(e, mr) && can_join(mr);
 }
 
 /* Runs every candidate matcher on one event (already in time order). */
@@ -1325,7 +1332,7 @@ static void process(st_engine *e, const st_event *ev)
             e->cand[nc++] = &pm[i];
     for (int i = 0; i < e->ngen_nolit; i++) {
         const mref *mr = &e->general[e->gen_nolit[i]];
-        if (!mr->needs_open || mr->rt->open)
+        if (can_join(mr))
             e->cand[nc++] = mr;
     }
     /* general matchers of the literals found, each once per event */
@@ -1339,7 +1346,7 @@ static void process(st_engine *e, const st_event *ev)
                 if (e->gen_stamp[k] == stamp)
                     continue;
                 e->gen_stamp[k] = stamp;
-                if (!mr->needs_open || mr->rt->open)
+                if (can_join(mr))
                     e->cand[nc++] = mr;
             }
         }
