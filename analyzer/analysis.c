@@ -62,6 +62,7 @@ typedef struct run_ctx {
     int64_t n;
     int failed;
     int staged;               /* findings go to the staging tables */
+    st_findings_writer *out;
     st_progress progress;
     int64_t seen;
 } run_ctx;
@@ -69,7 +70,7 @@ typedef struct run_ctx {
 static void on_finding(void *c, const st_finding *f)
 {
     run_ctx *r = c;
-    if (st_findings_add(r->st, r->staged, r->run_id, f) < 0)
+    if (!r->out || st_findings_write(r->out, r->run_id, f) < 0)
         r->failed = 1;
     else
         r->n++;
@@ -96,10 +97,8 @@ static int on_event(void *c, const st_event *ev)
  * the run failed when the store refuses). */
 static void clear_findings(st_store *st, const st_ruleset *rules, run_ctx *r)
 {
-    for (int i = 0; i < rules->nrules && !r->failed; i++)
-        if (st_findings_clear(st, rules->rules[i]->id,
-                              rules->rules[i]->version) < 0)
-            r->failed = 1;
+    if (!r->failed && st_findings_clear_set(st, rules) < 0)
+        r->failed = 1;
 }
 
 int st_analysis_run(st_analysis *a, st_store *st, const char *only_rule,
@@ -142,11 +141,14 @@ int st_analysis_run(st_analysis *a, st_store *st, const char *only_rule,
     /* unstaged findings go straight into the case: clear before them */
     if (!r.staged)
         clear_findings(st, &sub, &r);
+    r.out = st_findings_writer_open(st, r.staged);
     st_progress_init(&r.progress, "analyze", -1, quiet);
     int64_t n = scan ? st_store_scan_finish(scan, on_event, &r)
                      : st_store_scan(st, NULL, on_event, &r);
     st_engine_flush(r.e);
     st_progress_done(&r.progress);
+    st_findings_writer_close(r.out);   /* before the staging tables go */
+    r.out = NULL;
     if (r.staged && n >= 0 && !r.failed) {
         clear_findings(st, &sub, &r);
         if (!r.failed && st_findings_stage_commit(st) < 0)

@@ -52,4 +52,21 @@ has "what would have changed the outcome" "$($S explain $T/1_modified_in_place.d
 has "thin evidence: what to collect" "$($S explain $T/1_modified_in_place.db)" "collect ~/Library/Preferences/com.apple.LaunchServices.QuarantineEventsV2"
 has "quarantine record cited" "$($S explain $T/4_quarantined_download.db)" "LSQuarantineEvent"
 has "detached signature row cited" "$($S explain $T/5_stale_detached_signature.db)" "iojs-5555494426c029279ed5393a9c5c43ac9796d090"
+# Re-running replaces only the findings of the rule versions run: all of
+# them (the whole-table path), one of them, or the shipped pack while an
+# extra rule's findings stay; no evidence row is left without its finding.
+mkdir -p "$T/extra"
+printf 'rule test.any_kernel\nversion 1\nwindow 1s\nstep a: process == "kernel"\nverdict seen when a\n' > "$T/extra/x.rule"
+R=$T/2_copied_new_folder.db
+counts() { q "$R" "SELECT group_concat(rule_id || '=' || n, ' ') FROM (SELECT rule_id, count(*) n FROM findings GROUP BY 1 ORDER BY 1)"; }
+$S analyze -q --rules "$T/extra" "$R" >/dev/null 2>&1
+eq "rerun: extra rule added" "$(counts)" "cs.launch.blocked=1 test.any_kernel=22"
+$S analyze -q --rules "$T/extra" "$R" >/dev/null 2>&1
+eq "rerun: all rules replaced, not doubled" "$(counts)" "cs.launch.blocked=1 test.any_kernel=22"
+$S analyze -q "$R" >/dev/null 2>&1
+eq "rerun: shipped pack only, extra rule kept" "$(counts)" "cs.launch.blocked=1 test.any_kernel=22"
+$S analyze -q --rules "$T/extra" --rule test.any_kernel "$R" >/dev/null 2>&1
+eq "rerun: one rule" "$(counts)" "cs.launch.blocked=1 test.any_kernel=22"
+eq "rerun: no orphaned evidence" "$(q "$R" "SELECT count(*) FROM finding_evidence WHERE finding_id NOT IN (SELECT id FROM findings)")" 0
+eq "rerun: evidence of every finding" "$(q "$R" "SELECT count(*) FROM findings WHERE id NOT IN (SELECT finding_id FROM finding_evidence)")" 0
 finish
