@@ -194,6 +194,8 @@ struct st_engine {
     uint64_t *gen_stamp;          /* event that last collected each one */
     const mref **cand;            /* one event's candidates */
     int64_t clock_us;
+    int64_t next_deadline_us;     /* earliest open deadline, INT64_MAX:
+                                     none (expire skips until then) */
     int64_t slack_us;
     pcre2_match_data *md;         /* shared by all extractions */
     st_mm *mm;                    /* message literals of general matchers */
@@ -360,6 +362,7 @@ st_engine *st_engine_new(const st_ruleset *rules, const st_errcodes *codes,
     e->lookup = lookup;
     e->ctx = ctx;
     e->clock_us = INT64_MIN;
+    e->next_deadline_us = INT64_MAX;
     e->newest_us = INT64_MIN;
     e->md = pcre2_match_data_create(ST_RULE_MAX_FIELDS + 1, NULL);
     e->nrts = rules->nrules;
@@ -916,11 +919,20 @@ static void close_instance(st_engine *e, rule_rt *rt, instance *in)
  * are sorted: stop at the first one still open. */
 static void expire(st_engine *e, int64_t clock)
 {
+    /* Most clock ticks pass no deadline; visiting every rule's list
+     * anyway was measured at a sixth of the engine's time (one cache miss
+     * per rule per tick). */
+    if (e->next_deadline_us >= clock)
+        return;
+    int64_t next = INT64_MAX;
     for (int r = 0; r < e->nrts; r++) {
         rule_rt *rt = &e->rts[r];
         while (rt->open && rt->open->deadline_us < clock)
             close_instance(e, rt, rt->open);
+        if (rt->open && rt->open->deadline_us < next)
+            next = rt->open->deadline_us;
     }
+    e->next_deadline_us = next;
 }
 
 /* True when every step (optional ones too) has matched. */
@@ -1113,6 +1125,8 @@ static void on_step(st_engine *e, rule_rt *rt, const st_matcher *m,
         else
             rt->open = in;
         rt->open_tail = in;
+        if (in->deadline_us < e->next_deadline_us)
+            e->next_deadline_us = in->deadline_us;
         e->stats.instances++;
         if (++e->open_now > e->stats.open_instances_peak)
             e->stats.open_instances_peak = e->open_now;
