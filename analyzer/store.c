@@ -3,6 +3,7 @@
  * docs/store.md for the schema as users see it.
  */
 #include "store.h"
+#include "store_rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,18 +131,14 @@ typedef struct icache_ent {
 } icache_ent;
 
 enum {
-    S_EVENT, S_STR_GET, S_STR_PUT, S_WARN, S_NOTE, S_SRC_BEGIN, S_SRC_END,
-    S_SRC_BY_SHA, S_RECORD, S_DETAILS, S_EVENT_MULTI, S_DETAILS_MULTI,
-    S_COUNT
+    S_EVENT_ROWS, S_STR_GET, S_STR_PUT, S_WARN, S_NOTE, S_SRC_BEGIN,
+    S_SRC_END, S_SRC_BY_SHA, S_RECORD, S_DETAIL_ROWS, S_COUNT
 };
 
-/* Rows per multi-row INSERT.  One statement step per row was the largest
- * cost of a bulk load (VDBE start-up, halt and reset per row); 32 rows per
- * step measured 746k -> 1.11M rows/s on the benchmark's records, and more
- * rows gained little.  Exported so the benchmark ceiling uses the same. */
-#define MULTI_ROWS ST_STORE_MULTI_ROWS
-#define EVENT_COLS 17
-#define DETAIL_COLS 22
+/* Events per INSERT ... SELECT of the bulk path (store_rows.h): enough that
+ * the statement's start-up cost vanishes, few enough that the prepared rows
+ * stay in cache. */
+#define ROW_CHUNK 256
 
 struct st_store {
     sqlite3 *db;
@@ -152,25 +149,20 @@ struct st_store {
     char *scratch;            /* sanitised text */
     size_t scratch_cap;
     int in_source;
-    /* events whose details rows wait for one multi-row insert */
-    const st_event *pend_ev[MULTI_ROWS];
-    int64_t pend_id[MULTI_ROWS];
-    int npend;
+    /* the bulk path: rows.row points at row[], which st_event_rows and
+     * st_detail_rows read while their INSERTs step */
+    st_rows rows;
+    st_row row[ROW_CHUNK];
+    /* sanitised copies of events the ingest queue did not check, each
+     * with its own block of text (rare: invalid UTF-8 or NUL) */
+    st_event shadow[ROW_CHUNK];
+    char *shadow_text[ROW_CHUNK];
+    int64_t last_event_id;
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_EVENT] =
-        "INSERT INTO events(source_id,line,byte_offset,time_us,"
-        "utc_offset_min,time_text,type_id,thread_id,activity_id,pid,ttl,"
-        "process_id,sender_id,subsystem_id,category_id,message,message_raw)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [S_DETAILS] =
-        "INSERT INTO event_details(event_id,locator,event_type_id,"
-        "parent_activity_id,user_id,trace_id,mach_timestamp,sender_pc,"
-        "signpost_id,process_path_id,sender_path_id,format_string_id,"
-        "process_uuid,sender_uuid,boot_uuid,timezone_name,signpost_name,"
-        "signpost_scope,signpost_type,backtrace,source_json,extra) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_EVENT_ROWS] = st_rows_insert_events_sql,
+    [S_DETAIL_ROWS] = st_rows_insert_details_sql,
     [S_STR_GET] = "SELECT id FROM strings WHERE value = ?",
     [S_STR_PUT] = "INSERT INTO strings(value) VALUES(?)",
     [S_WARN] = "INSERT INTO warnings(source_id,line,message) VALUES(?,?,?)",
@@ -220,28 +212,6 @@ void st_store_set_error(st_store *st, const char *msg)
     snprintf(st->err, sizeof st->err, "%s", msg);
 }
 sqlite3 *st_store_db(st_store *st) { return st->db; }
-
-/* Returns a malloc'd copy of a single-row "INSERT ... VALUES(?,..)" with
- * its value group repeated `rows` times, or NULL when out of memory. */
-static char *multi_row_sql(const char *single, int rows)
-{
-    const char *group = strstr(single, "VALUES");
-    group += strlen("VALUES");
-    size_t head = (size_t)(group - single), glen = strlen(group);
-    char *sql = malloc(head + (size_t)rows * (glen + 1) + 1);
-    if (!sql)
-        return NULL;
-    memcpy(sql, single, head);
-    char *o = sql + head;
-    for (int r = 0; r < rows; r++) {
-        if (r)
-            *o++ = ',';
-        memcpy(o, group, glen);
-        o += glen;
-    }
-    *o = 0;
-    return sql;
-}
 
 /* Opens (and for ST_STORE_CREATE creates or upgrades) a case file.  A file
  * that is not a sigtrail case, or one written by a newer schema, is refused
@@ -355,24 +325,16 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
          * change was measured to let the cache grow to 66 MB. */
         sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL;"
                              "PRAGMA cache_size=-16384;", NULL, NULL, NULL);
-        for (int i = 0; i < S_COUNT; i++) {
-            char *multi = NULL;
-            if (i == S_EVENT_MULTI || i == S_DETAILS_MULTI)
-                multi = multi_row_sql(stmt_sql[i == S_EVENT_MULTI ? S_EVENT
-                                                                  : S_DETAILS],
-                                      MULTI_ROWS);
-            int rc = (i == S_EVENT_MULTI || i == S_DETAILS_MULTI) && !multi
-                         ? SQLITE_NOMEM
-                         : sqlite3_prepare_v3(st->db, multi ? multi
-                                                            : stmt_sql[i],
-                                              -1, SQLITE_PREPARE_PERSISTENT,
-                                              &st->stmt[i], NULL);
-            free(multi);
-            if (rc != SQLITE_OK) {
-                snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
-                st_store_close(st);
-                return -1;
-            }
+        st->rows.row = st->row;
+        int rc = st_rows_register(st->db, &st->rows);
+        for (int i = 0; i < S_COUNT && rc == SQLITE_OK; i++)
+            rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                                    NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+            st_store_close(st);
+            return -1;
         }
         st->cache = calloc(ICACHE_SIZE, sizeof *st->cache);
         if (!st->cache) {
@@ -438,18 +400,6 @@ static int bind_clean(st_store *st, sqlite3_stmt *s, int col, st_str v)
     size_t k = st_utf8_sanitize(v.p, v.n, st->scratch);
     sqlite3_bind_text(s, col, st->scratch, (int)k, SQLITE_TRANSIENT);
     return 1;
-}
-
-/* bind_clean for a field of ev: text the ingest queue already checked
- * (ST_TEXT_CHECKED) is bound as it is. */
-static int bind_ev_text(st_store *st, sqlite3_stmt *s, int col,
-                        const st_event *ev, st_str v)
-{
-    if ((ev->has & ST_TEXT_CHECKED) && v.p) {
-        sqlite3_bind_text(s, col, v.p, (int)v.n, SQLITE_STATIC);
-        return 0;
-    }
-    return bind_clean(st, s, col, v);
 }
 
 /* A fast 64-bit hash, 8 bytes per step (the cache only needs spread). */
@@ -605,14 +555,6 @@ int st_store_source_begin(st_store *st, const st_source_info *info,
     return 0;
 }
 
-static void bind_u64(sqlite3_stmt *s, int col, int have, uint64_t v)
-{
-    if (have)
-        sqlite3_bind_int64(s, col, (int64_t)v);   /* two's complement */
-    else
-        sqlite3_bind_null(s, col);
-}
-
 static void bind_i64(sqlite3_stmt *s, int col, int have, int64_t v)
 {
     if (have)
@@ -642,79 +584,69 @@ static int has_details(const st_event *ev)
            ev->source_json.p || ev->extra_json.p;
 }
 
-/* Binds one event_details row at columns base+1 .. base+DETAIL_COLS. */
-static int bind_details(st_store *st, sqlite3_stmt *s, int base,
-                        int64_t event_id, const st_event *ev)
+/* Returns ev, or for text the ingest queue did not check, a copy in
+ * st->shadow[k] whose invalid text is sanitised into its own block; *raw
+ * receives the original message when that changed.  NULL when out of
+ * memory. */
+static const st_event *clean_event(st_store *st, const st_event *ev,
+                                   size_t k, st_str *raw)
 {
-    unsigned h = ev->has;
-    int64_t ids[4];
-    st_str names[4] = {ev->event_type, ev->process_path, ev->sender_path,
-                       ev->format_string};
-    for (int i = 0; i < 4; i++)
-        if ((ids[i] = intern(st, names[i])) < 0)
-            return -1;
-    sqlite3_bind_int64(s, base + 1, event_id);
-    if (bind_ev_text(st, s, base + 2, ev, ev->locator) < 0)
-        return fail(st, "out of memory");
-    bind_id(s, base + 3, ids[0]);
-    bind_u64(s, base + 4, h & ST_HAS_PARENT_ACT, ev->parent_activity_id);
-    bind_i64(s, base + 5, h & ST_HAS_USER, ev->user_id);
-    bind_u64(s, base + 6, h & ST_HAS_TRACE, ev->trace_id);
-    bind_u64(s, base + 7, h & ST_HAS_MACH, ev->mach_timestamp);
-    bind_u64(s, base + 8, h & ST_HAS_SENDER_PC, ev->sender_pc);
-    bind_u64(s, base + 9, h & ST_HAS_SIGNPOST_ID, ev->signpost_id);
-    bind_id(s, base + 10, ids[1]);
-    bind_id(s, base + 11, ids[2]);
-    bind_id(s, base + 12, ids[3]);
-    st_str rest[10] = {ev->process_uuid, ev->sender_uuid, ev->boot_uuid,
-                       ev->timezone_name, ev->signpost_name,
-                       ev->signpost_scope, ev->signpost_type,
-                       ev->backtrace_json, ev->source_json, ev->extra_json};
-    for (int i = 0; i < 10; i++)
-        if (bind_ev_text(st, s, base + 13 + i, ev, rest[i]) < 0)
-            return fail(st, "out of memory");
-    return 0;
+    *raw = ST_STR_NULL;
+    if (ev->has & ST_TEXT_CHECKED)
+        return ev;
+    st_event *c = &st->shadow[k];
+    *c = *ev;
+    st_str *v[ST_EVENT_KEPT_TEXT];
+    size_t nv = st_event_kept_text(c, v), need = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (v[i]->p && !st_utf8_clean(v[i]->p, v[i]->n))
+            need += st_utf8_sanitized_len(v[i]->p, v[i]->n);
+    if (need) {
+        char *o = st->shadow_text[k] = malloc(need);
+        if (!o)
+            return NULL;
+        for (size_t i = 0; i < nv; i++) {
+            if (!v[i]->p || st_utf8_clean(v[i]->p, v[i]->n))
+                continue;
+            if (v[i] == &c->message)
+                *raw = c->message;
+            size_t n = st_utf8_sanitize(v[i]->p, v[i]->n, o);
+            *v[i] = (st_str){o, n};
+            o += n;
+        }
+    }
+    c->has |= ST_TEXT_CHECKED;
+    return c;
 }
 
-/* Binds one events row at columns base+1 .. base+EVENT_COLS. */
-static int bind_event(st_store *st, sqlite3_stmt *s, int base,
-                      int64_t source_id, const st_event *ev)
+/* Prepares st->row[k] for ev: clean text, interned ids, whether the time
+ * text must be kept, whether there is a details row. */
+static int prepare_row(st_store *st, size_t k, const st_event *ev)
 {
-    unsigned h = ev->has;
-    int64_t ids[5];
-    st_str names[5] = {ev->type, ev->process, ev->sender, ev->subsystem,
-                       ev->category};
-    for (int i = 0; i < 5; i++)
-        if ((ids[i] = intern(st, names[i])) < 0)
+    st_row *r = &st->row[k];
+    r->ev = clean_event(st, ev, k, &r->message_raw);
+    if (!r->ev)
+        return fail(st, "out of memory");
+    /* interned by their original bytes: intern() sanitises what it stores */
+    const st_str names[ST_ROW_IDS] = {
+        [ST_ROW_TYPE] = ev->type, [ST_ROW_PROCESS] = ev->process,
+        [ST_ROW_SENDER] = ev->sender, [ST_ROW_SUBSYSTEM] = ev->subsystem,
+        [ST_ROW_CATEGORY] = ev->category,
+        [ST_ROW_EVENT_TYPE] = ev->event_type,
+        [ST_ROW_PROCESS_PATH] = ev->process_path,
+        [ST_ROW_SENDER_PATH] = ev->sender_path,
+        [ST_ROW_FORMAT_STRING] = ev->format_string};
+    for (int i = 0; i < ST_ROW_IDS; i++)
+        if ((r->ids[i] = intern(st, names[i])) < 0)
             return -1;
-    sqlite3_bind_int64(s, base + 1, source_id);
-    bind_i64(s, base + 2, ev->line > 0, ev->line);
-    bind_i64(s, base + 3, ev->byte_offset >= 0, ev->byte_offset);
-    bind_i64(s, base + 4, h & ST_HAS_TIME, ev->time_us);
-    bind_i64(s, base + 5, h & ST_HAS_OFFSET, ev->utc_offset_min);
     /* the canonical text is rebuilt by event_view; keep only what differs */
-    if ((h & ST_HAS_TIME) && (h & ST_HAS_OFFSET) && ev->time_text.p &&
+    unsigned h = ev->has;
+    r->time_text_null =
+        (h & ST_HAS_TIME) && (h & ST_HAS_OFFSET) && ev->time_text.p &&
         ((h & ST_TIME_TEXT_CANON) ||
          st_logshow_text_is_canonical(ev->time_us, ev->utc_offset_min,
-                                      ev->time_text.p, ev->time_text.n)))
-        sqlite3_bind_null(s, base + 6);
-    else if (bind_ev_text(st, s, base + 6, ev, ev->time_text) < 0)
-        return fail(st, "out of memory");
-    bind_id(s, base + 7, ids[0]);
-    bind_u64(s, base + 8, h & ST_HAS_THREAD, ev->thread_id);
-    bind_u64(s, base + 9, h & ST_HAS_ACTIVITY, ev->activity_id);
-    bind_i64(s, base + 10, h & ST_HAS_PID, ev->pid);
-    bind_i64(s, base + 11, h & ST_HAS_TTL, ev->ttl);
-    for (int i = 1; i < 5; i++)
-        bind_id(s, base + 11 + i, ids[i]);
-    int changed = bind_ev_text(st, s, base + 16, ev, ev->message);
-    if (changed < 0)
-        return fail(st, "out of memory");
-    if (changed)
-        sqlite3_bind_blob(s, base + 17, ev->message.p, (int)ev->message.n,
-                          SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, base + 17);
+                                      ev->time_text.p, ev->time_text.n));
+    r->details = (unsigned char)has_details(ev);
     return 0;
 }
 
@@ -726,70 +658,47 @@ static int step_insert(st_store *st, sqlite3_stmt *s, const char *what)
     return rc == SQLITE_DONE ? 0 : fail(st, what);
 }
 
-/* Writes the details rows waiting in st->pend_* (one multi-row insert when
- * the list is full, single rows otherwise); the events they belong to must
- * still be valid, so callers flush before returning. */
-static int flush_details(st_store *st)
+/* Stores up to ROW_CHUNK events: prepares their rows, then one INSERT ...
+ * SELECT from each virtual table.  Rows get implicit rowids: SQLite gives
+ * each new row max(rowid) + 1 (and takes its fast append path), so the
+ * events are numbered consecutively up to sqlite3_last_insert_rowid(). */
+static int add_chunk(st_store *st, int64_t source_id,
+                     const st_event *const *evs, size_t n)
 {
-    int n = st->npend;
-    st->npend = 0;
-    if (n == MULTI_ROWS) {
-        sqlite3_stmt *s = st->stmt[S_DETAILS_MULTI];
-        for (int i = 0; i < n; i++)
-            if (bind_details(st, s, i * DETAIL_COLS, st->pend_id[i],
-                             st->pend_ev[i]) < 0) {
-                sqlite3_reset(s);
-                return -1;
-            }
-        return step_insert(st, s, "insert event details");
+    int rc = 0, details = 0;
+    size_t k = 0;
+    for (; k < n && rc == 0; k++) {
+        rc = prepare_row(st, k, evs[k]);
+        details |= st->row[k].details;
     }
-    sqlite3_stmt *s = st->stmt[S_DETAILS];
-    for (int i = 0; i < n; i++)
-        if (bind_details(st, s, 0, st->pend_id[i], st->pend_ev[i]) < 0 ||
-            step_insert(st, s, "insert event details") < 0)
-            return -1;
-    return 0;
+    if (rc == 0) {
+        st->rows.n = n;
+        st->rows.source_id = source_id;
+        rc = step_insert(st, st->stmt[S_EVENT_ROWS], "insert event");
+    }
+    if (rc == 0) {
+        st->last_event_id = sqlite3_last_insert_rowid(st->db);
+        st->rows.first_id = st->last_event_id - (int64_t)n + 1;
+        if (details)
+            rc = step_insert(st, st->stmt[S_DETAIL_ROWS],
+                             "insert event details");
+    }
+    for (size_t i = 0; i < k; i++) {
+        free(st->shadow_text[i]);
+        st->shadow_text[i] = NULL;
+    }
+    st->rows.n = 0;
+    return rc;
 }
 
-/* Queues the details row of an event just inserted with this id. */
-static int queue_details(st_store *st, int64_t id, const st_event *ev)
-{
-    if (!has_details(ev))
-        return 0;
-    st->pend_ev[st->npend] = ev;
-    st->pend_id[st->npend++] = id;
-    return st->npend == MULTI_ROWS ? flush_details(st) : 0;
-}
-
-/* Rows get implicit rowids: SQLite gives each new row max(rowid) + 1 (and
- * takes its fast append path), so the rows of one multi-row insert are
- * numbered consecutively up to sqlite3_last_insert_rowid().  Binding ids
- * ourselves was measured slower: every row then costs a b-tree seek. */
 int st_store_add_events(st_store *st, int64_t source_id,
                         const st_event *const *evs, size_t n)
 {
-    size_t i = 0;
-    int rc = 0;
-    while (rc == 0 && i < n) {
-        int rows = n - i >= MULTI_ROWS ? MULTI_ROWS : 1;
-        sqlite3_stmt *s = st->stmt[rows > 1 ? S_EVENT_MULTI : S_EVENT];
-        for (int r = 0; r < rows && rc == 0; r++)
-            rc = bind_event(st, s, r * EVENT_COLS, source_id,
-                            evs[i + (size_t)r]);
-        if (rc) {
-            sqlite3_reset(s);
-            break;
-        }
-        if ((rc = step_insert(st, s, "insert event")) < 0)
-            break;
-        int64_t first = sqlite3_last_insert_rowid(st->db) - rows + 1;
-        for (int r = 0; r < rows && rc == 0; r++)
-            rc = queue_details(st, first + r, evs[i + (size_t)r]);
-        i += (size_t)rows;
-    }
-    if (flush_details(st) < 0)
-        rc = -1;
-    return rc;
+    for (size_t i = 0; i < n; i += ROW_CHUNK)
+        if (add_chunk(st, source_id, evs + i,
+                      n - i < ROW_CHUNK ? n - i : ROW_CHUNK) < 0)
+            return -1;
+    return 0;
 }
 
 /* Inserts one event (and its details row when it has one); *id_out
@@ -800,7 +709,7 @@ int st_store_add_event(st_store *st, int64_t source_id, const st_event *ev,
     if (st_store_add_events(st, source_id, &ev, 1) < 0)
         return -1;
     if (id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = st->last_event_id;
     return 0;
 }
 
@@ -895,7 +804,6 @@ void st_store_source_rollback(st_store *st)
 {
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_source = 0;
-    st->npend = 0;
     cache_clear(st);
 }
 

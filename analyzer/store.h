@@ -55,9 +55,8 @@ int st_store_source_begin(st_store *st, const st_source_info *info,
 /* Inserts one event; *id_out (may be NULL) receives its row id. */
 int st_store_add_event(st_store *st, int64_t source_id, const st_event *ev,
                        int64_t *id_out);
-/* Inserts n events in order, ST_STORE_MULTI_ROWS rows per statement where
- * it can: the bulk path of ingest.  Event ids are consecutive. */
-#define ST_STORE_MULTI_ROWS 32
+/* Inserts n events in order: the bulk path of ingest, a few hundred
+ * events per statement (store_rows.h).  Event ids are consecutive. */
 int st_store_add_events(st_store *st, int64_t source_id,
                         const st_event *const *evs, size_t n);
 int st_store_add_record(st_store *st, int64_t source_id, const st_record *rec);

@@ -1,0 +1,282 @@
+/*
+ * store_rows.c -- st_event_rows and st_detail_rows, the virtual tables of
+ * the store's bulk insert.  See store_rows.h.
+ */
+#include "store_rows.h"
+
+#include <stdlib.h>
+
+const char st_rows_insert_events_sql[] =
+    "INSERT INTO events(source_id,line,byte_offset,time_us,utc_offset_min,"
+    "time_text,type_id,thread_id,activity_id,pid,ttl,process_id,sender_id,"
+    "subsystem_id,category_id,message,message_raw) "
+    "SELECT * FROM st_event_rows";
+
+const char st_rows_insert_details_sql[] =
+    "INSERT INTO event_details(event_id,locator,event_type_id,"
+    "parent_activity_id,user_id,trace_id,mach_timestamp,sender_pc,"
+    "signpost_id,process_path_id,sender_path_id,format_string_id,"
+    "process_uuid,sender_uuid,boot_uuid,timezone_name,signpost_name,"
+    "signpost_scope,signpost_type,backtrace,source_json,extra) "
+    "SELECT * FROM st_detail_rows";
+
+/* Column names only: SQLite needs a declaration, the INSERTs give the
+ * meaning.  Order must match the SELECT * of the statements above. */
+static const char events_decl[] =
+    "CREATE TABLE x(source_id,line,byte_offset,time_us,utc_offset_min,"
+    "time_text,type_id,thread_id,activity_id,pid,ttl,process_id,sender_id,"
+    "subsystem_id,category_id,message,message_raw)";
+static const char details_decl[] =
+    "CREATE TABLE x(event_id,locator,event_type_id,parent_activity_id,"
+    "user_id,trace_id,mach_timestamp,sender_pc,signpost_id,process_path_id,"
+    "sender_path_id,format_string_id,process_uuid,sender_uuid,boot_uuid,"
+    "timezone_name,signpost_name,signpost_scope,signpost_type,backtrace,"
+    "source_json,extra)";
+
+typedef struct rows_vtab {
+    sqlite3_vtab base;
+    st_rows *rows;
+    int details;              /* st_detail_rows: skips rows without */
+} rows_vtab;
+
+typedef struct rows_cursor {
+    sqlite3_vtab_cursor base;
+    size_t i;
+} rows_cursor;
+
+/* Declares the table's columns; pAux is the st_rows the table reads. */
+static int connect_common(sqlite3 *db, void *aux, sqlite3_vtab **out,
+                          int details)
+{
+    int rc = sqlite3_declare_vtab(db, details ? details_decl : events_decl);
+    if (rc != SQLITE_OK)
+        return rc;
+    rows_vtab *t = sqlite3_malloc(sizeof *t);
+    if (!t)
+        return SQLITE_NOMEM;
+    *t = (rows_vtab){.rows = aux, .details = details};
+    *out = &t->base;
+    return SQLITE_OK;
+}
+
+static int events_connect(sqlite3 *db, void *aux, int argc,
+                          const char *const *argv, sqlite3_vtab **out,
+                          char **err)
+{
+    (void)argc, (void)argv, (void)err;
+    return connect_common(db, aux, out, 0);
+}
+
+static int details_connect(sqlite3 *db, void *aux, int argc,
+                           const char *const *argv, sqlite3_vtab **out,
+                           char **err)
+{
+    (void)argc, (void)argv, (void)err;
+    return connect_common(db, aux, out, 1);
+}
+
+static int rows_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* Only full scans, in row order (the order events get their ids). */
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+    rows_vtab *t = (rows_vtab *)vt;
+    info->estimatedRows = (sqlite3_int64)t->rows->n;
+    info->estimatedCost = (double)t->rows->n;
+    return SQLITE_OK;
+}
+
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    (void)vt;
+    rows_cursor *c = sqlite3_malloc(sizeof *c);
+    if (!c)
+        return SQLITE_NOMEM;
+    *c = (rows_cursor){{0}, 0};
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *cur)
+{
+    sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+/* Moves the cursor to the first row at or after i that the table shows. */
+static void seek_from(rows_cursor *c, size_t i)
+{
+    rows_vtab *t = (rows_vtab *)c->base.pVtab;
+    if (t->details)
+        while (i < t->rows->n && !t->rows->row[i].details)
+            i++;
+    c->i = i;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs,
+                       int argc, sqlite3_value **argv)
+{
+    (void)idx, (void)idxs, (void)argc, (void)argv;
+    seek_from((rows_cursor *)cur, 0);
+    return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+    rows_cursor *c = (rows_cursor *)cur;
+    seek_from(c, c->i + 1);
+    return SQLITE_OK;
+}
+
+static int rows_eof(sqlite3_vtab_cursor *cur)
+{
+    rows_cursor *c = (rows_cursor *)cur;
+    return c->i >= ((rows_vtab *)cur->pVtab)->rows->n;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
+{
+    *out = (sqlite3_int64)((rows_cursor *)cur)->i;
+    return SQLITE_OK;
+}
+
+/* A column value: absent values are left NULL, which is what SQLite
+ * assumes when xColumn sets no result. */
+static void put_text(sqlite3_context *ctx, st_str v)
+{
+    if (v.p)
+        sqlite3_result_text(ctx, v.p, (int)v.n, SQLITE_STATIC);
+}
+
+static void put_int(sqlite3_context *ctx, int have, int64_t v)
+{
+    if (have)
+        sqlite3_result_int64(ctx, v);
+}
+
+static void put_id(sqlite3_context *ctx, int64_t id)
+{
+    if (id > 0)
+        sqlite3_result_int64(ctx, id);
+}
+
+static int events_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
+                         int col)
+{
+    rows_cursor *c = (rows_cursor *)cur;
+    st_rows *rs = ((rows_vtab *)cur->pVtab)->rows;
+    const st_row *r = &rs->row[c->i];
+    const st_event *ev = r->ev;
+    unsigned h = ev->has;
+    switch (col) {
+    case 0: sqlite3_result_int64(ctx, rs->source_id); break;
+    case 1: put_int(ctx, ev->line > 0, ev->line); break;
+    case 2: put_int(ctx, ev->byte_offset >= 0, ev->byte_offset); break;
+    case 3: put_int(ctx, h & ST_HAS_TIME, ev->time_us); break;
+    case 4: put_int(ctx, h & ST_HAS_OFFSET, ev->utc_offset_min); break;
+    case 5:
+        if (!r->time_text_null)
+            put_text(ctx, ev->time_text);
+        break;
+    case 6: put_id(ctx, r->ids[ST_ROW_TYPE]); break;
+    /* unsigned 64-bit values are stored as their two's complement */
+    case 7: put_int(ctx, h & ST_HAS_THREAD, (int64_t)ev->thread_id); break;
+    case 8: put_int(ctx, h & ST_HAS_ACTIVITY, (int64_t)ev->activity_id); break;
+    case 9: put_int(ctx, h & ST_HAS_PID, ev->pid); break;
+    case 10: put_int(ctx, h & ST_HAS_TTL, ev->ttl); break;
+    case 11: put_id(ctx, r->ids[ST_ROW_PROCESS]); break;
+    case 12: put_id(ctx, r->ids[ST_ROW_SENDER]); break;
+    case 13: put_id(ctx, r->ids[ST_ROW_SUBSYSTEM]); break;
+    case 14: put_id(ctx, r->ids[ST_ROW_CATEGORY]); break;
+    case 15: put_text(ctx, ev->message); break;
+    case 16:
+        if (r->message_raw.p)
+            sqlite3_result_blob(ctx, r->message_raw.p,
+                                (int)r->message_raw.n, SQLITE_STATIC);
+        break;
+    }
+    return SQLITE_OK;
+}
+
+static int details_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
+                          int col)
+{
+    rows_cursor *c = (rows_cursor *)cur;
+    st_rows *rs = ((rows_vtab *)cur->pVtab)->rows;
+    const st_row *r = &rs->row[c->i];
+    const st_event *ev = r->ev;
+    unsigned h = ev->has;
+    switch (col) {
+    case 0: sqlite3_result_int64(ctx, rs->first_id + (int64_t)c->i); break;
+    case 1: put_text(ctx, ev->locator); break;
+    case 2: put_id(ctx, r->ids[ST_ROW_EVENT_TYPE]); break;
+    case 3:
+        put_int(ctx, h & ST_HAS_PARENT_ACT, (int64_t)ev->parent_activity_id);
+        break;
+    case 4: put_int(ctx, h & ST_HAS_USER, ev->user_id); break;
+    case 5: put_int(ctx, h & ST_HAS_TRACE, (int64_t)ev->trace_id); break;
+    case 6: put_int(ctx, h & ST_HAS_MACH, (int64_t)ev->mach_timestamp); break;
+    case 7: put_int(ctx, h & ST_HAS_SENDER_PC, (int64_t)ev->sender_pc); break;
+    case 8:
+        put_int(ctx, h & ST_HAS_SIGNPOST_ID, (int64_t)ev->signpost_id);
+        break;
+    case 9: put_id(ctx, r->ids[ST_ROW_PROCESS_PATH]); break;
+    case 10: put_id(ctx, r->ids[ST_ROW_SENDER_PATH]); break;
+    case 11: put_id(ctx, r->ids[ST_ROW_FORMAT_STRING]); break;
+    case 12: put_text(ctx, ev->process_uuid); break;
+    case 13: put_text(ctx, ev->sender_uuid); break;
+    case 14: put_text(ctx, ev->boot_uuid); break;
+    case 15: put_text(ctx, ev->timezone_name); break;
+    case 16: put_text(ctx, ev->signpost_name); break;
+    case 17: put_text(ctx, ev->signpost_scope); break;
+    case 18: put_text(ctx, ev->signpost_type); break;
+    case 19: put_text(ctx, ev->backtrace_json); break;
+    case 20: put_text(ctx, ev->source_json); break;
+    case 21: put_text(ctx, ev->extra_json); break;
+    }
+    return SQLITE_OK;
+}
+
+/* Eponymous-only (no xCreate): the tables exist on every connection that
+ * registered them, and cannot be created in or dropped from a case file. */
+static const sqlite3_module events_module = {
+    .iVersion = 0,
+    .xConnect = events_connect,
+    .xBestIndex = rows_best_index,
+    .xDisconnect = rows_disconnect,
+    .xOpen = rows_open,
+    .xClose = rows_close,
+    .xFilter = rows_filter,
+    .xNext = rows_next,
+    .xEof = rows_eof,
+    .xColumn = events_column,
+    .xRowid = rows_rowid,
+};
+
+static const sqlite3_module details_module = {
+    .iVersion = 0,
+    .xConnect = details_connect,
+    .xBestIndex = rows_best_index,
+    .xDisconnect = rows_disconnect,
+    .xOpen = rows_open,
+    .xClose = rows_close,
+    .xFilter = rows_filter,
+    .xNext = rows_next,
+    .xEof = rows_eof,
+    .xColumn = details_column,
+    .xRowid = rows_rowid,
+};
+
+int st_rows_register(sqlite3 *db, st_rows *rows)
+{
+    int rc = sqlite3_create_module_v2(db, "st_event_rows", &events_module,
+                                      rows, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_module_v2(db, "st_detail_rows", &details_module,
+                                      rows, NULL);
+    return rc;
+}
