@@ -101,7 +101,8 @@ static const char schema_sql[] =
     "  c.value AS category, e.message, e.message_raw,\n"
     "  fs.value AS format_string, d.process_uuid, d.sender_uuid,\n"
     "  d.boot_uuid, d.timezone_name, d.signpost_name, d.signpost_scope,\n"
-    "  d.signpost_type, d.backtrace, d.source_json, d.extra\n"
+    "  d.signpost_type, " ST_SQL_BACKTRACE " AS backtrace, d.source_json,\n"
+    "  d.extra\n"
     "FROM events e\n"
     "  LEFT JOIN event_details d ON d.event_id = e.id\n"
     "  LEFT JOIN sources src ON src.id = e.source_id\n"
@@ -131,8 +132,8 @@ typedef struct icache_ent {
 } icache_ent;
 
 enum {
-    S_EVENT_ROWS, S_STR_GET, S_STR_PUT, S_WARN, S_NOTE, S_SRC_BEGIN,
-    S_SRC_END, S_SRC_BY_SHA, S_RECORD, S_DETAIL_ROWS, S_COUNT
+    S_STR_GET, S_STR_PUT, S_WARN, S_NOTE, S_SRC_BEGIN, S_SRC_END,
+    S_SRC_BY_SHA, S_RECORD, S_COUNT
 };
 
 /* Events per INSERT ... SELECT of the bulk path (store_rows.h): enough that
@@ -152,6 +153,7 @@ struct st_store {
     /* the bulk path: rows.row points at row[], which st_event_rows and
      * st_detail_rows read while their INSERTs step */
     st_rows rows;
+    st_rows_stmts row_stmts;
     st_row row[ROW_CHUNK];
     /* sanitised copies of events the ingest queue did not check, each
      * with its own block of text (rare: invalid UTF-8 or NUL) */
@@ -161,8 +163,6 @@ struct st_store {
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_EVENT_ROWS] = st_rows_insert_events_sql,
-    [S_DETAIL_ROWS] = st_rows_insert_details_sql,
     [S_STR_GET] = "SELECT id FROM strings WHERE value = ?",
     [S_STR_PUT] = "INSERT INTO strings(value) VALUES(?)",
     [S_WARN] = "INSERT INTO warnings(source_id,line,message) VALUES(?,?,?)",
@@ -226,6 +226,23 @@ static void global_init(void)
         return;
     done = 1;
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Brings a case written by schema `version` up to ST_SCHEMA_VERSION in one
+ * transaction: tables added since are created; schema 2 redefines
+ * event_view (backtraces stored as '', see ST_SQL_BACKTRACE). */
+static int upgrade(sqlite3 *db, int version, char **e)
+{
+    char sql[sizeof schema_sql + 128];
+    snprintf(sql, sizeof sql, "BEGIN;%s%sPRAGMA user_version=%d;COMMIT;",
+             version < 2 ? "DROP VIEW IF EXISTS event_view;" : "", schema_sql,
+             ST_SCHEMA_VERSION);
+    if (version == ST_SCHEMA_VERSION)
+        return sqlite3_exec(db, schema_sql, NULL, NULL, e);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, e);
+    if (rc != SQLITE_OK)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 int st_store_open(st_store **out, const char *path, int mode, char *err,
@@ -313,8 +330,7 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
                 sqlite3_step(m);
                 sqlite3_finalize(m);
             }
-        } else if (sqlite3_exec(st->db, schema_sql, NULL, NULL, &e) !=
-                 SQLITE_OK) {
+        } else if (upgrade(st->db, version, &e) != SQLITE_OK) {
             /* tables added since the case was created */
             snprintf(err, errlen, "%s: %s", path, e ? e : "schema");
             sqlite3_free(e);
@@ -370,6 +386,7 @@ void st_store_close(st_store *st)
         st_store_source_rollback(st);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
+    st_rows_stmts_free(&st->row_stmts);
     cache_clear(st);
     free(st->cache);
     free(st->scratch);
@@ -584,6 +601,32 @@ static int has_details(const st_event *ev)
            ev->source_json.p || ev->extra_json.p;
 }
 
+/* True when ev's backtrace is exactly the one frame ST_SQL_BACKTRACE
+ * rebuilds from its sender_pc and sender_uuid (compared piece by piece:
+ * this runs on the writer thread for every binary log record). */
+static int is_sender_frame(const st_event *ev)
+{
+    static const char head[] = "{\"frames\":[{\"imageOffset\":",
+                      mid[] = ",\"imageUUID\":\"", tail[] = "\"}]}";
+    const size_t hn = sizeof head - 1, mn = sizeof mid - 1,
+                 tn = sizeof tail - 1;
+    st_str b = ev->backtrace_json, u = ev->sender_uuid;
+    /* SQL prints sender_pc signed: only values that read the same */
+    if (!b.p || !u.p || !(ev->has & ST_HAS_SENDER_PC) ||
+        ev->sender_pc > INT64_MAX)
+        return 0;
+    char pc[24];
+    size_t pn = (size_t)snprintf(pc, sizeof pc, "%llu",
+                                 (unsigned long long)ev->sender_pc);
+    if (b.n != hn + pn + mn + u.n + tn)
+        return 0;
+    const char *p = b.p;
+    return memcmp(p, head, hn) == 0 && memcmp(p + hn, pc, pn) == 0 &&
+           memcmp(p + hn + pn, mid, mn) == 0 &&
+           memcmp(p + hn + pn + mn, u.p, u.n) == 0 &&
+           memcmp(p + hn + pn + mn + u.n, tail, tn) == 0;
+}
+
 /* Returns ev, or for text the ingest queue did not check, a copy in
  * st->shadow[k] whose invalid text is sanitised into its own block; *raw
  * receives the original message when that changed.  NULL when out of
@@ -647,6 +690,8 @@ static int prepare_row(st_store *st, size_t k, const st_event *ev)
          st_logshow_text_is_canonical(ev->time_us, ev->utc_offset_min,
                                       ev->time_text.p, ev->time_text.n));
     r->details = (unsigned char)has_details(ev);
+    /* on the stored (clean) text, which is what the view rebuilds from */
+    r->sender_frame = (unsigned char)is_sender_frame(r->ev);
     return 0;
 }
 
@@ -665,23 +710,30 @@ static int step_insert(st_store *st, sqlite3_stmt *s, const char *what)
 static int add_chunk(st_store *st, int64_t source_id,
                      const st_event *const *evs, size_t n)
 {
-    int rc = 0, details = 0;
+    int rc = 0;
+    uint32_t ecols = 0, dcols = 0;
     size_t k = 0;
     for (; k < n && rc == 0; k++) {
         rc = prepare_row(st, k, evs[k]);
-        details |= st->row[k].details;
+        ecols |= st_rows_event_cols(&st->row[k]);
+        if (st->row[k].details)
+            dcols |= st_rows_detail_cols(&st->row[k]);
     }
     if (rc == 0) {
         st->rows.n = n;
         st->rows.source_id = source_id;
-        rc = step_insert(st, st->stmt[S_EVENT_ROWS], "insert event");
+        sqlite3_stmt *q = st_rows_stmt(&st->row_stmts, st->db, 0, ecols);
+        rc = q ? step_insert(st, q, "insert event")
+               : fail(st, "insert event");
     }
     if (rc == 0) {
         st->last_event_id = sqlite3_last_insert_rowid(st->db);
         st->rows.first_id = st->last_event_id - (int64_t)n + 1;
-        if (details)
-            rc = step_insert(st, st->stmt[S_DETAIL_ROWS],
-                             "insert event details");
+        if (dcols) {
+            sqlite3_stmt *q = st_rows_stmt(&st->row_stmts, st->db, 1, dcols);
+            rc = q ? step_insert(st, q, "insert event details")
+                   : fail(st, "insert event details");
+        }
     }
     for (size_t i = 0; i < k; i++) {
         free(st->shadow_text[i]);

@@ -22,7 +22,16 @@
 #include "event.h"
 #include "parser.h"
 
-#define ST_SCHEMA_VERSION 1
+#define ST_SCHEMA_VERSION 2
+
+/* event_details.backtrace holds '' (never valid JSON) for the one-frame
+ * backtrace of a binary log record, {"frames":[{"imageOffset":<sender_pc>,
+ * "imageUUID":"<sender_uuid>"}]}: ~100 bytes per record the store need not
+ * write.  This expression, over event_details aliased d, gives the text
+ * back; every reader of the column uses it (schema 2). */
+#define ST_SQL_BACKTRACE                                                   \
+    "iif(d.backtrace = '', '{\"frames\":[{\"imageOffset\":' || d.sender_pc" \
+    " || ',\"imageUUID\":\"' || d.sender_uuid || '\"}]}', d.backtrace)"
 
 typedef struct st_store st_store;
 

@@ -90,7 +90,7 @@ static st_str tview(sqlite3_stmt *q, int col)
     "d.mach_timestamp, d.sender_pc, d.signpost_id, d.process_path_id, "    \
     "d.sender_path_id, d.format_string_id, d.process_uuid, d.sender_uuid, "\
     "d.boot_uuid, d.timezone_name, d.signpost_name, d.signpost_scope, "    \
-    "d.signpost_type, d.backtrace, d.source_json, d.extra"
+    "d.signpost_type, " ST_SQL_BACKTRACE ", d.source_json, d.extra"
 
 /* Prepares the time-ordered scan on db for filter f; details says whether
  * the case has event_details rows at all (without them the columns are

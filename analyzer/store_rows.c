@@ -6,32 +6,19 @@
 
 #include <stdlib.h>
 
-const char st_rows_insert_events_sql[] =
-    "INSERT INTO events(source_id,line,byte_offset,time_us,utc_offset_min,"
-    "time_text,type_id,thread_id,activity_id,pid,ttl,process_id,sender_id,"
-    "subsystem_id,category_id,message,message_raw) "
-    "SELECT * FROM st_event_rows";
-
-const char st_rows_insert_details_sql[] =
-    "INSERT INTO event_details(event_id,locator,event_type_id,"
-    "parent_activity_id,user_id,trace_id,mach_timestamp,sender_pc,"
-    "signpost_id,process_path_id,sender_path_id,format_string_id,"
-    "process_uuid,sender_uuid,boot_uuid,timezone_name,signpost_name,"
-    "signpost_scope,signpost_type,backtrace,source_json,extra) "
-    "SELECT * FROM st_detail_rows";
-
-/* Column names only: SQLite needs a declaration, the INSERTs give the
- * meaning.  Order must match the SELECT * of the statements above. */
-static const char events_decl[] =
-    "CREATE TABLE x(source_id,line,byte_offset,time_us,utc_offset_min,"
-    "time_text,type_id,thread_id,activity_id,pid,ttl,process_id,sender_id,"
-    "subsystem_id,category_id,message,message_raw)";
-static const char details_decl[] =
-    "CREATE TABLE x(event_id,locator,event_type_id,parent_activity_id,"
-    "user_id,trace_id,mach_timestamp,sender_pc,signpost_id,process_path_id,"
-    "sender_path_id,format_string_id,process_uuid,sender_uuid,boot_uuid,"
-    "timezone_name,signpost_name,signpost_scope,signpost_type,backtrace,"
-    "source_json,extra)";
+/* The columns of the two tables, named as in the schema (store.c). */
+static const char *const event_cols[] = {
+    "source_id", "line", "byte_offset", "time_us", "utc_offset_min",
+    "time_text", "type_id", "thread_id", "activity_id", "pid", "ttl",
+    "process_id", "sender_id", "subsystem_id", "category_id", "message",
+    "message_raw"};
+static const char *const detail_cols[] = {
+    "event_id", "locator", "event_type_id", "parent_activity_id", "user_id",
+    "trace_id", "mach_timestamp", "sender_pc", "signpost_id",
+    "process_path_id", "sender_path_id", "format_string_id", "process_uuid",
+    "sender_uuid", "boot_uuid", "timezone_name", "signpost_name",
+    "signpost_scope", "signpost_type", "backtrace", "source_json", "extra"};
+#define NCOLS(a) (int)(sizeof a / sizeof *a)
 
 typedef struct rows_vtab {
     sqlite3_vtab base;
@@ -44,11 +31,28 @@ typedef struct rows_cursor {
     size_t i;
 } rows_cursor;
 
+/* "a,b,c" of the columns of a table whose bits are set in cols, or NULL
+ * when out of memory; sqlite3_free() it. */
+static char *column_list(int details, uint32_t cols)
+{
+    const char *const *name = details ? detail_cols : event_cols;
+    int n = details ? NCOLS(detail_cols) : NCOLS(event_cols);
+    sqlite3_str *b = sqlite3_str_new(NULL);
+    for (int i = 0, k = 0; i < n; i++)
+        if (cols & (1u << i))
+            sqlite3_str_appendf(b, "%s%s", k++ ? "," : "", name[i]);
+    return sqlite3_str_finish(b);
+}
+
 /* Declares the table's columns; pAux is the st_rows the table reads. */
 static int connect_common(sqlite3 *db, void *aux, sqlite3_vtab **out,
                           int details)
 {
-    int rc = sqlite3_declare_vtab(db, details ? details_decl : events_decl);
+    char *list = column_list(details, ~0u);
+    char *decl = list ? sqlite3_mprintf("CREATE TABLE x(%s)", list) : NULL;
+    int rc = decl ? sqlite3_declare_vtab(db, decl) : SQLITE_NOMEM;
+    sqlite3_free(list);
+    sqlite3_free(decl);
     if (rc != SQLITE_OK)
         return rc;
     rows_vtab *t = sqlite3_malloc(sizeof *t);
@@ -234,7 +238,12 @@ static int details_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     case 16: put_text(ctx, ev->signpost_name); break;
     case 17: put_text(ctx, ev->signpost_scope); break;
     case 18: put_text(ctx, ev->signpost_type); break;
-    case 19: put_text(ctx, ev->backtrace_json); break;
+    case 19:
+        if (r->sender_frame)
+            sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        else
+            put_text(ctx, ev->backtrace_json);
+        break;
     case 20: put_text(ctx, ev->source_json); break;
     case 21: put_text(ctx, ev->extra_json); break;
     }
@@ -279,4 +288,86 @@ int st_rows_register(sqlite3 *db, st_rows *rows)
         rc = sqlite3_create_module_v2(db, "st_detail_rows", &details_module,
                                       rows, NULL);
     return rc;
+}
+
+uint32_t st_rows_event_cols(const st_row *r)
+{
+    const st_event *ev = r->ev;
+    unsigned h = ev->has;
+#define BIT(i, cond) ((cond) ? 1u << (i) : 0u)
+    return BIT(0, 1) | BIT(1, ev->line > 0) | BIT(2, ev->byte_offset >= 0) |
+           BIT(3, h & ST_HAS_TIME) | BIT(4, h & ST_HAS_OFFSET) |
+           BIT(5, !r->time_text_null && ev->time_text.p) |
+           BIT(6, r->ids[ST_ROW_TYPE] > 0) | BIT(7, h & ST_HAS_THREAD) |
+           BIT(8, h & ST_HAS_ACTIVITY) | BIT(9, h & ST_HAS_PID) |
+           BIT(10, h & ST_HAS_TTL) | BIT(11, r->ids[ST_ROW_PROCESS] > 0) |
+           BIT(12, r->ids[ST_ROW_SENDER] > 0) |
+           BIT(13, r->ids[ST_ROW_SUBSYSTEM] > 0) |
+           BIT(14, r->ids[ST_ROW_CATEGORY] > 0) | BIT(15, ev->message.p) |
+           BIT(16, r->message_raw.p);
+}
+
+uint32_t st_rows_detail_cols(const st_row *r)
+{
+    const st_event *ev = r->ev;
+    unsigned h = ev->has;
+    return BIT(0, 1) | BIT(1, ev->locator.p) |
+           BIT(2, r->ids[ST_ROW_EVENT_TYPE] > 0) |
+           BIT(3, h & ST_HAS_PARENT_ACT) | BIT(4, h & ST_HAS_USER) |
+           BIT(5, h & ST_HAS_TRACE) | BIT(6, h & ST_HAS_MACH) |
+           BIT(7, h & ST_HAS_SENDER_PC) | BIT(8, h & ST_HAS_SIGNPOST_ID) |
+           BIT(9, r->ids[ST_ROW_PROCESS_PATH] > 0) |
+           BIT(10, r->ids[ST_ROW_SENDER_PATH] > 0) |
+           BIT(11, r->ids[ST_ROW_FORMAT_STRING] > 0) |
+           BIT(12, ev->process_uuid.p) | BIT(13, ev->sender_uuid.p) |
+           BIT(14, ev->boot_uuid.p) | BIT(15, ev->timezone_name.p) |
+           BIT(16, ev->signpost_name.p) | BIT(17, ev->signpost_scope.p) |
+           BIT(18, ev->signpost_type.p) |
+           BIT(19, r->sender_frame || ev->backtrace_json.p) |
+           BIT(20, ev->source_json.p) | BIT(21, ev->extra_json.p);
+#undef BIT
+}
+
+/* INSERT OR FAIL: a failing row stops the statement without undoing the
+ * rows before it, so SQLite keeps no statement journal (with plain INSERT
+ * it wrote ~2 pages per statement to a temporary file, 47 MB for 200k
+ * binary records).  Nothing depends on the undo: a failed insert fails
+ * the input, whose transaction is rolled back whole. */
+sqlite3_stmt *st_rows_stmt(st_rows_stmts *c, sqlite3 *db, int details,
+                           uint32_t cols)
+{
+    for (int i = 0; i < ST_ROWS_SHAPES; i++)
+        if (c->stmt[details][i] && c->cols[details][i] == cols)
+            return c->stmt[details][i];
+    char *list = column_list(details, cols);
+    char *sql = list ? sqlite3_mprintf("INSERT OR FAIL INTO %s(%s) SELECT "
+                                       "%s FROM %s",
+                                       details ? "event_details" : "events",
+                                       list, list,
+                                       details ? "st_detail_rows"
+                                               : "st_event_rows")
+                     : NULL;
+    sqlite3_stmt *q = NULL;
+    int rc = sql ? sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                      &q, NULL)
+                 : SQLITE_NOMEM;
+    sqlite3_free(list);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return NULL;
+    int slot = c->next[details];
+    c->next[details] = (slot + 1) % ST_ROWS_SHAPES;
+    sqlite3_finalize(c->stmt[details][slot]);
+    c->stmt[details][slot] = q;
+    c->cols[details][slot] = cols;
+    return q;
+}
+
+void st_rows_stmts_free(st_rows_stmts *c)
+{
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < ST_ROWS_SHAPES; i++) {
+            sqlite3_finalize(c->stmt[t][i]);
+            c->stmt[t][i] = NULL;
+        }
 }

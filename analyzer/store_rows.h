@@ -14,12 +14,17 @@
  * Contract:
  *  - The store (store.c) prepares the batch: interned ids resolved, text
  *    already valid UTF-8 without NUL (sanitised copies where needed, with
- *    the original message bytes in message_raw), which rows have details.
+ *    the original message bytes in message_raw), which rows have details,
+ *    which backtraces are the one sender frame (ST_SQL_BACKTRACE).
  *    This module only maps st_row fields to columns and knows no parser.
  *  - st_rows_register() is called once per writing connection; the tables
  *    read whatever *rows holds when the INSERT statements are stepped.
- *  - The column lists of the two INSERTs below are the single place that
- *    ties the virtual tables' columns to the schema's.
+ *  - Only the columns some row of a batch fills are selected: a binary log
+ *    record leaves a third of the 39 columns NULL, and each selected column
+ *    costs a callback per row.  st_rows_stmt() keeps one prepared INSERT
+ *    per column set met (a few per source in practice).
+ *  - The virtual tables' columns are named as the schema's columns, so the
+ *    statements insert each selected column into its namesake.
  */
 #ifndef ST_STORE_ROWS_H
 #define ST_STORE_ROWS_H
@@ -41,6 +46,7 @@ typedef struct st_row {
     int64_t ids[ST_ROW_IDS];
     unsigned char time_text_null;  /* event_view rebuilds the text */
     unsigned char details;    /* has an event_details row */
+    unsigned char sender_frame;    /* backtrace stored as '' (store.h) */
 } st_row;
 
 typedef struct st_rows {
@@ -53,7 +59,24 @@ typedef struct st_rows {
 /* Registers both tables on db, reading *rows; returns an SQLite code. */
 int st_rows_register(sqlite3 *db, st_rows *rows);
 
-extern const char st_rows_insert_events_sql[];
-extern const char st_rows_insert_details_sql[];
+/* Bit i set: column i of st_event_rows (or st_detail_rows) has a value in
+ * this row.  OR them over a batch for st_rows_stmt(). */
+uint32_t st_rows_event_cols(const st_row *r);
+uint32_t st_rows_detail_cols(const st_row *r);
+
+/* Prepared INSERTs by column set, for one connection. */
+#define ST_ROWS_SHAPES 8
+typedef struct st_rows_stmts {
+    uint32_t cols[2][ST_ROWS_SHAPES];
+    sqlite3_stmt *stmt[2][ST_ROWS_SHAPES];
+    int next[2];              /* slot the next new shape replaces */
+} st_rows_stmts;
+
+/* The INSERT ... SELECT of the columns in `cols` from st_event_rows
+ * (details 0) or st_detail_rows (details 1), prepared on first use; NULL
+ * when SQLite refuses it (message in sqlite3_errmsg(db)). */
+sqlite3_stmt *st_rows_stmt(st_rows_stmts *c, sqlite3 *db, int details,
+                           uint32_t cols);
+void st_rows_stmts_free(st_rows_stmts *c);
 
 #endif

@@ -305,7 +305,8 @@ static st_str col_text(sqlite3_stmt *q, int i)
     "d.user_id, d.trace_id, d.mach_timestamp, d.sender_pc, d.signpost_id, "\
     "d.process_path_id, d.sender_path_id, d.format_string_id, "            \
     "d.process_uuid, d.sender_uuid, d.boot_uuid, d.timezone_name, "        \
-    "d.signpost_name, d.signpost_scope, d.signpost_type, d.backtrace, "    \
+    "d.signpost_name, d.signpost_scope, d.signpost_type, "                 \
+    ST_SQL_BACKTRACE ", "                                                  \
     "d.source_json, d.extra"
 
 /* Reads a column that may be NULL: 1 with *v set when it holds a value.

@@ -121,17 +121,18 @@ static double insert_all(sqlite3 *db, long long n, int rows,
     st_row *rowv = malloc(sizeof *rowv * (size_t)rows);
     synth_rec *rec = malloc(sizeof *rec * CHUNK);
     st_rows batch = {rowv, 0, 1, 0};
+    st_rows_stmts shapes = {0};
     sqlite3_stmt *q = NULL;
-    int rc = rows > 1 ? st_rows_register(db, &batch) : SQLITE_OK;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, rows > 1 ? st_rows_insert_events_sql :
-                                "INSERT INTO events(source_id,line,"
-                                "byte_offset,time_us,utc_offset_min,"
-                                "time_text,type_id,thread_id,activity_id,pid,"
-                                "ttl,process_id,sender_id,subsystem_id,"
-                                "category_id,message,message_raw) VALUES(?,?,"
-                                "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q,
-                                NULL);
+    int rc = rows > 1 ? st_rows_register(db, &batch)
+                      : sqlite3_prepare_v2(db, "INSERT INTO events(source_id,"
+                                           "line,byte_offset,time_us,"
+                                           "utc_offset_min,time_text,type_id,"
+                                           "thread_id,activity_id,pid,ttl,"
+                                           "process_id,sender_id,"
+                                           "subsystem_id,category_id,message,"
+                                           "message_raw) VALUES(?,?,?,?,?,?,"
+                                           "?,?,?,?,?,?,?,?,?,?,?)", -1, &q,
+                                           NULL);
     if (rc != SQLITE_OK || !evs || !rowv || !rec) {
         fprintf(stderr, "%s\n", sqlite3_errmsg(db));
         return -1;
@@ -147,11 +148,18 @@ static double insert_all(sqlite3 *db, long long n, int rows,
         for (int k = 0; k < m;) {
             if (rows > 1) {
                 int take = m - k < rows ? m - k : rows;
-                for (int r = 0; r < take; r++)
+                uint32_t cols = 0;
+                for (int r = 0; r < take; r++) {
                     fill_row(&rec[k + r], base + k + r, ids, ty, &evs[r],
                              &rowv[r]);
+                    cols |= st_rows_event_cols(&rowv[r]);
+                }
                 batch.n = (size_t)take;
                 k += take;
+                if (!(q = st_rows_stmt(&shapes, db, 0, cols))) {
+                    fprintf(stderr, "%s\n", sqlite3_errmsg(db));
+                    return -1;
+                }
             } else {
                 bind_row(q, &rec[k], base + k, ids, ty);
                 k++;
@@ -167,7 +175,10 @@ static double insert_all(sqlite3 *db, long long n, int rows,
     double t0 = now();
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     el += now() - t0;
-    sqlite3_finalize(q);
+    if (rows > 1)
+        st_rows_stmts_free(&shapes);
+    else
+        sqlite3_finalize(q);
     free(rec);
     free(evs);
     free(rowv);

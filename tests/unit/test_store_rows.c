@@ -4,7 +4,8 @@
  * row lands on the right event; events the ingest queue did not check get
  * sanitised text with the original message kept in message_raw; interned
  * fields with invalid bytes share one id; the single-event call returns
- * the id it stored; a failing statement fails the call.
+ * the id it stored; a failing statement fails the call; the one-frame
+ * backtrace is stored as '' and read back whole.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -161,9 +162,60 @@ TEST(bulk_failure_fails_the_call)
     unlink("/tmp/st_test_rows2.db");
 }
 
+/* The one sender frame is stored as '' and given back whole by event_view
+ * and the scan; any other backtrace is stored as it is. */
+TEST(sender_frame_backtrace_stored_short)
+{
+    st_store *st = fresh("/tmp/st_test_rows3.db");
+    CHECK(st != NULL);
+    if (!st)
+        return;
+    st_source_info info = {"x", NULL, 0, 0};
+    int64_t sid = 0;
+    CHECK_INT(st_store_source_begin(st, &info, &sid), 0);
+    static const char uuid[] = "D681DF00-7E8A-3258-B56C-DC8DE26CF18B";
+    static const char *const bt[4] = {
+        "{\"frames\":[{\"imageOffset\":24060,\"imageUUID\":"
+        "\"D681DF00-7E8A-3258-B56C-DC8DE26CF18B\"}]}",
+        "{\"frames\":[{\"imageOffset\":24061,\"imageUUID\":"
+        "\"D681DF00-7E8A-3258-B56C-DC8DE26CF18B\"}]}",
+        "{\"frames\":[{\"imageOffset\":18446744073709551615,\"imageUUID\":"
+        "\"D681DF00-7E8A-3258-B56C-DC8DE26CF18B\"}]}",
+        "{ \"frames\":[{\"imageOffset\":24060,\"imageUUID\":"
+        "\"D681DF00-7E8A-3258-B56C-DC8DE26CF18B\"}]}"};
+    static const uint64_t pc[4] = {24060, 24060, UINT64_MAX, 24060};
+    st_event ev[4];
+    for (int i = 0; i < 4; i++) {
+        make_event(&ev[i], 1);
+        ev[i].has |= ST_HAS_SENDER_PC;
+        ev[i].sender_pc = pc[i];
+        ev[i].sender_uuid = (st_str){uuid, 36};
+        ev[i].backtrace_json = (st_str){bt[i], strlen(bt[i])};
+        const st_event *p = &ev[i];
+        CHECK_INT(st_store_add_events(st, sid, &p, 1), 0);
+    }
+    st_source_result res = {"00", 0, "test", "1", "ingested", NULL, 4, 0, 0};
+    CHECK_INT(st_store_source_commit(st, sid, &res), 0);
+    CHECK_INT(q_int(st, "SELECT count(*) FROM event_details WHERE "
+                        "backtrace = ''"), 1);
+    CHECK_INT(q_int(st, "SELECT length(backtrace) FROM event_details WHERE "
+                        "event_id = 1"), 0);
+    for (int i = 0; i < 4; i++) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT backtrace FROM event_view WHERE "
+                 "id = %d", i + 1);
+        char *b = q_text(st, sql);
+        CHECK_STR(b, bt[i]);
+        free(b);
+    }
+    st_store_close(st);
+    unlink("/tmp/st_test_rows3.db");
+}
+
 int main(void)
 {
     RUN(bulk_rows_land_on_their_events);
     RUN(bulk_failure_fails_the_call);
+    RUN(sender_frame_backtrace_stored_short);
     return RESULT();
 }
