@@ -306,8 +306,11 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
         char *e = NULL;
         if (version == 0) {
             char sql[sizeof schema_sql + 64];
-            /* 16 KiB pages: measured ~20% faster bulk inserts than 4 KiB */
-            snprintf(sql, sizeof sql, "PRAGMA page_size=16384;BEGIN;%s"
+            /* 64 KiB pages (SQLite's largest): bulk inserts measured ~20%
+             * faster with 16 KiB than 4 KiB, and the binary-log ingest
+             * 1.62-1.65 s against 1.77-1.89 s with 64 KiB than 16 KiB;
+             * analyze, reading the same events, 2.10 s against 2.57 s */
+            snprintf(sql, sizeof sql, "PRAGMA page_size=65536;BEGIN;%s"
                      "PRAGMA user_version=%d;COMMIT;",
                      schema_sql, ST_SCHEMA_VERSION);
             if (mode != ST_STORE_CREATE ||
