@@ -5,9 +5,11 @@
 #include "store.h"
 #include "store_rows.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +162,10 @@ struct st_store {
     st_event shadow[ROW_CHUNK];
     char *shadow_text[ROW_CHUNK];
     int64_t last_event_id;
+    /* early writeback (see kick_writeback): a descriptor of the case file,
+     * -1 when there is none, and its size when writeback was last asked */
+    int flush_fd;
+    off_t flush_size;
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -255,6 +261,7 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    st->flush_fd = -1;
     int flags = mode == ST_STORE_READONLY ? SQLITE_OPEN_READONLY
               : mode == ST_STORE_WRITE ? SQLITE_OPEN_READWRITE
               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -355,6 +362,8 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
             st_store_close(st);
             return -1;
         }
+        /* read-only, for sync_file_range only (none for :memory:) */
+        st->flush_fd = open(path, O_RDONLY | O_CLOEXEC);
         st->cache = calloc(ICACHE_SIZE, sizeof *st->cache);
         if (!st->cache) {
             snprintf(err, errlen, "out of memory");
@@ -390,6 +399,8 @@ void st_store_close(st_store *st)
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     st_rows_stmts_free(&st->row_stmts);
+    if (st->flush_fd >= 0)
+        close(st->flush_fd);
     cache_clear(st);
     free(st->cache);
     free(st->scratch);
@@ -746,6 +757,26 @@ static int add_chunk(st_store *st, int64_t source_id,
     return rc;
 }
 
+/* Bytes the case file may grow by before its writeback is started. */
+#define FLUSH_STEP (2 << 20)
+
+/* Asks the kernel to start writing the case file's dirty pages, without
+ * waiting, once it has grown by FLUSH_STEP.  Each input's COMMIT must
+ * fsync the file; without this the whole input's pages were written then,
+ * while nothing else ran (27 ms per 10 MB tracev3 file, 15% of its
+ * ingest).  Started early, the disk works while the parser and SQLite
+ * do, and the fsync waits only for the rest. */
+static void kick_writeback(st_store *st)
+{
+    struct stat sb;
+    if (st->flush_fd < 0 || fstat(st->flush_fd, &sb) != 0 ||
+        sb.st_size - st->flush_size < FLUSH_STEP)
+        return;
+    st->flush_size = sb.st_size;
+    /* advice only: a failure changes nothing the commit relies on */
+    (void)sync_file_range(st->flush_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 int st_store_add_events(st_store *st, int64_t source_id,
                         const st_event *const *evs, size_t n)
 {
@@ -753,6 +784,7 @@ int st_store_add_events(st_store *st, int64_t source_id,
         if (add_chunk(st, source_id, evs + i,
                       n - i < ROW_CHUNK ? n - i : ROW_CHUNK) < 0)
             return -1;
+    kick_writeback(st);
     return 0;
 }
 
