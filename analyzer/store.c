@@ -162,6 +162,7 @@ struct st_store {
     st_event shadow[ROW_CHUNK];
     char *shadow_text[ROW_CHUNK];
     int64_t last_event_id;
+    uint32_t intern_slot[ST_ROW_IDS];   /* intern() memo per column */
     /* early writeback (see kick_writeback): a descriptor of the case file,
      * -1 when there is none, and its size when writeback was last asked */
     int flush_fd;
@@ -452,19 +453,32 @@ static uint64_t hash_bytes(const char *p, size_t n)
     return h ? h : 1;
 }
 
-/* Returns the id of the interned string v (0 for absent), adding it when new. */
-static int64_t intern(st_store *st, st_str v)
+/* Returns the id of the interned string v (0 for absent), adding it when
+ * new.  *slot (may be NULL) remembers the cache entry of the last string
+ * interned through it: the fields of consecutive binary log records are
+ * mostly the same strings, and comparing with that entry first skips the
+ * hash and the probe of a 1 MiB table.  A stale slot only fails the
+ * comparison: entries are matched by content. */
+static int64_t intern(st_store *st, st_str v, uint32_t *slot)
 {
     if (!v.p)
         return 0;
+    if (slot) {
+        const icache_ent *m = &st->cache[*slot];
+        if (m->hash && m->n == v.n && memcmp(m->s, v.p, v.n) == 0)
+            return m->id;
+    }
     uint64_t h = hash_bytes(v.p, v.n);
     size_t i = (size_t)h & (ICACHE_SIZE - 1);
     for (;;) {
         icache_ent *e = &st->cache[i];
         if (!e->hash)
             break;
-        if (e->hash == h && e->n == v.n && memcmp(e->s, v.p, v.n) == 0)
+        if (e->hash == h && e->n == v.n && memcmp(e->s, v.p, v.n) == 0) {
+            if (slot)
+                *slot = (uint32_t)i;
             return e->id;
+        }
         i = (i + 1) & (ICACHE_SIZE - 1);
     }
     sqlite3_stmt *g = st->stmt[S_STR_GET], *p = st->stmt[S_STR_PUT];
@@ -503,6 +517,8 @@ static int64_t intern(st_store *st, st_str v)
             i = (i + 1) & (ICACHE_SIZE - 1);
         st->cache[i] = (icache_ent){h, id, copy, v.n};
         st->cache_used++;
+        if (slot)
+            *slot = (uint32_t)i;
     }
     return id;
 }
@@ -629,9 +645,14 @@ static int is_sender_frame(const st_event *ev)
     if (!b.p || !u.p || !(ev->has & ST_HAS_SENDER_PC) ||
         ev->sender_pc > INT64_MAX)
         return 0;
-    char pc[24];
-    size_t pn = (size_t)snprintf(pc, sizeof pc, "%llu",
-                                 (unsigned long long)ev->sender_pc);
+    char digits[20];          /* sender_pc in decimal, written backwards */
+    size_t pn = 0;
+    uint64_t v = ev->sender_pc;
+    do {
+        digits[sizeof digits - 1 - pn++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    const char *pc = digits + sizeof digits - pn;
     if (b.n != hn + pn + mn + u.n + tn)
         return 0;
     const char *p = b.p;
@@ -694,7 +715,7 @@ static int prepare_row(st_store *st, size_t k, const st_event *ev)
         [ST_ROW_SENDER_PATH] = ev->sender_path,
         [ST_ROW_FORMAT_STRING] = ev->format_string};
     for (int i = 0; i < ST_ROW_IDS; i++)
-        if ((r->ids[i] = intern(st, names[i])) < 0)
+        if ((r->ids[i] = intern(st, names[i], &st->intern_slot[i])) < 0)
             return -1;
     /* the canonical text is rebuilt by event_view; keep only what differs */
     unsigned h = ev->has;
