@@ -4,6 +4,7 @@
  */
 #include "store_rows.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 /* The columns of the two tables, named as in the schema (store.c). */
@@ -149,10 +150,13 @@ static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
 }
 
 /* A column value: absent values are left NULL, which is what SQLite
- * assumes when xColumn sets no result. */
+ * assumes when xColumn sets no result.  Text over INT_MAX bytes fails the
+ * insert (SQLite's own limit is lower) instead of being cut. */
 static void put_text(sqlite3_context *ctx, st_str v)
 {
-    if (v.p)
+    if (v.p && v.n > INT_MAX)
+        sqlite3_result_error_toobig(ctx);
+    else if (v.p)
         sqlite3_result_text(ctx, v.p, (int)v.n, SQLITE_STATIC);
 }
 
@@ -198,7 +202,9 @@ static int events_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     case 14: put_id(ctx, r->ids[ST_ROW_CATEGORY]); break;
     case 15: put_text(ctx, ev->message); break;
     case 16:
-        if (r->message_raw.p)
+        if (r->message_raw.p && r->message_raw.n > INT_MAX)
+            sqlite3_result_error_toobig(ctx);
+        else if (r->message_raw.p)
             sqlite3_result_blob(ctx, r->message_raw.p,
                                 (int)r->message_raw.n, SQLITE_STATIC);
         break;

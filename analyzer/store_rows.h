@@ -2,8 +2,9 @@
  * store_rows.h -- the bulk path of the evidence store: two read-only
  * virtual tables, st_event_rows and st_detail_rows, that show a batch of
  * prepared events to SQLite as rows, so a whole batch is stored by one
- * `INSERT INTO events ... SELECT * FROM st_event_rows` (and the same for
- * event_details) instead of one sqlite3_bind_* call per column.
+ * `INSERT OR FAIL INTO events(cols) SELECT cols FROM st_event_rows` (and
+ * the same for event_details) instead of one sqlite3_bind_* call per
+ * column.
  *
  * Why: binding 39 parameters per binary log record cost about a third of
  * the writer thread (each bind takes the statement's mutex, unbinds the old
