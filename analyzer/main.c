@@ -116,7 +116,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return ST_EXIT_ERROR;
     }
-    /* SQLite frees and reallocates 64 KiB pages all the time; keeping freed
+    /* SQLite frees and reallocates 16 KiB pages all the time; keeping freed
      * memory instead of trimming it avoids page faults measured at ~4%. */
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_TOP_PAD, 4 * 1024 * 1024);

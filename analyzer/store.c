@@ -310,15 +310,19 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
         st_store_close(st);
         return -1;
     }
+    if (mode == ST_STORE_READONLY)
+        sqlite3_exec(st->db, ST_SQL_READER_CACHE, NULL, NULL, NULL);
     if (mode != ST_STORE_READONLY) {
         char *e = NULL;
         if (version == 0) {
             char sql[sizeof schema_sql + 64];
-            /* 64 KiB pages (SQLite's largest): bulk inserts measured ~20%
-             * faster with 16 KiB than 4 KiB, and the binary-log ingest
-             * 1.62-1.65 s against 1.77-1.89 s with 64 KiB than 16 KiB;
-             * analyze, reading the same events, 2.10 s against 2.57 s */
-            snprintf(sql, sizeof sql, "PRAGMA page_size=65536;BEGIN;%s"
+            /* 16 KiB pages: bulk inserts measured ~20% faster than with
+             * 4 KiB.  64 KiB pages were tried: faster on some runs, but
+             * the kernel's writes of 64 KiB pages took 1.2-1.6 s of
+             * system time on others (binary-log bench mean 2.59 s against
+             * 1.80 s), and time-ordered scans of interleaved sources need
+             * 4x the cache. */
+            snprintf(sql, sizeof sql, "PRAGMA page_size=16384;BEGIN;%s"
                      "PRAGMA user_version=%d;COMMIT;",
                      schema_sql, ST_SCHEMA_VERSION);
             if (mode != ST_STORE_CREATE ||

@@ -24,6 +24,14 @@
 
 #define ST_SCHEMA_VERSION 2
 
+/* Page cache of reading connections: a time-ordered scan of sources whose
+ * times interleave keeps a few leaf pages of each source in use, more than
+ * SQLite's default 2 MB holds, and each was then read again and again
+ * (analyze of 1M binary records from 10 files: 5.9 s, 3.3 s with 8 MB).
+ * Bounded, unlike mapping the file, whose pages would count as the
+ * process's memory. */
+#define ST_SQL_READER_CACHE "PRAGMA cache_size=-8192;"
+
 /* event_details.backtrace holds '' (never valid JSON) for the one-frame
  * backtrace of a binary log record, {"frames":[{"imageOffset":<sender_pc>,
  * "imageUUID":"<sender_uuid>"}]}: ~100 bytes per record the store need not

@@ -298,6 +298,8 @@ static void *ts_reader(void *arg)
     int cur = 0, details = 0;
     if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY |
                         SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+        sqlite3_exec(db, ST_SQL_READER_CACHE, NULL, NULL, NULL) ==
+            SQLITE_OK &&
         strtab_load(db, &s->t) == 0) {
         details = has_details_rows(db);
         q = scan_prepare(db, s->f, details, &ids);
