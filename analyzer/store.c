@@ -353,9 +353,20 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
             return -1;
         }
         /* After page_size is fixed: a cache size set before a page size
-         * change was measured to let the cache grow to 66 MB. */
-        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL;"
-                             "PRAGMA cache_size=-16384;", NULL, NULL, NULL);
+         * change was measured to let the cache grow to 66 MB.
+         * The ingesting commands (they open with ST_STORE_CREATE) get
+         * 4 MB: the writer then hands pages to the kernel as it goes, and
+         * each input's COMMIT, with nothing else running, has less left
+         * to write (5 alternated runs against 16 MB: tracev3 bench mean
+         * 2.15 s against 2.31 s, 3M text records 2.19 s against 2.27 s,
+         * 12 MB less memory).  analyze (ST_STORE_WRITE) moves its staged
+         * findings faster with 16 MB: 2.83-3.23 s against 3.13-3.44 s. */
+        sqlite3_exec(st->db, mode == ST_STORE_CREATE
+                                 ? "PRAGMA synchronous=NORMAL;"
+                                   "PRAGMA cache_size=-4096;"
+                                 : "PRAGMA synchronous=NORMAL;"
+                                   "PRAGMA cache_size=-16384;",
+                     NULL, NULL, NULL);
         st->rows.row = st->row;
         int rc = st_rows_register(st->db, &st->rows);
         for (int i = 0; i < S_COUNT && rc == SQLITE_OK; i++)

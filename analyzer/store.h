@@ -43,6 +43,9 @@
 
 typedef struct st_store st_store;
 
+/* READONLY: readers.  CREATE: the ingesting commands (creates the case
+ * when missing; a small page cache suits bulk loads).  WRITE: commands
+ * that add to an existing case (analyze's findings, indexes). */
 enum { ST_STORE_READONLY = 0, ST_STORE_CREATE = 1, ST_STORE_WRITE = 2 };
 
 int st_store_open(st_store **out, const char *path, int mode, char *err,
