@@ -240,12 +240,12 @@ static void global_init(void)
  * event_view (backtraces stored as '', see ST_SQL_BACKTRACE). */
 static int upgrade(sqlite3 *db, int version, char **e)
 {
+    if (version == ST_SCHEMA_VERSION)
+        return sqlite3_exec(db, schema_sql, NULL, NULL, e);
     char sql[sizeof schema_sql + 128];
     snprintf(sql, sizeof sql, "BEGIN;%s%sPRAGMA user_version=%d;COMMIT;",
              version < 2 ? "DROP VIEW IF EXISTS event_view;" : "", schema_sql,
              ST_SCHEMA_VERSION);
-    if (version == ST_SCHEMA_VERSION)
-        return sqlite3_exec(db, schema_sql, NULL, NULL, e);
     int rc = sqlite3_exec(db, sql, NULL, NULL, e);
     if (rc != SQLITE_OK)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
