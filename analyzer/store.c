@@ -762,9 +762,9 @@ static int add_chunk(st_store *st, int64_t source_id,
 {
     int rc = 0;
     uint32_t ecols = 0, dcols = 0;
-    size_t k = 0;
-    for (; k < n && rc == 0; k++) {
-        rc = prepare_row(st, k, evs[k]);
+    /* a row that failed may have no event (out of memory): no mask then */
+    for (size_t k = 0; k < n && (rc = prepare_row(st, k, evs[k])) == 0;
+         k++) {
         ecols |= st_rows_event_cols(&st->row[k]);
         if (st->row[k].details)
             dcols |= st_rows_detail_cols(&st->row[k]);
@@ -785,7 +785,7 @@ static int add_chunk(st_store *st, int64_t source_id,
                    : fail(st, "insert event details");
         }
     }
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < n; i++) {    /* NULL where nothing was kept */
         free(st->shadow_text[i]);
         st->shadow_text[i] = NULL;
     }
