@@ -61,7 +61,9 @@ static void help(void)
         "Exit status: 0 all inputs ingested (or skipped as duplicates);\n"
         "2 usage error, or at least one input rejected or cut short (the "
         "others\nare ingested; a rejected input leaves the case as it "
-        "was).\n");
+        "was), or interrupted:\nCtrl-C or SIGTERM stops the input being "
+        "read (rolled back) and keeps every\ninput reported above; the "
+        "same command then finishes the ingest.\n");
 }
 
 /* Prints what happened to one member of a directory or archive; counts
@@ -242,8 +244,10 @@ int cmd_ingest(int argc, char **argv)
         return ST_EXIT_ERROR;
     }
     o.run_id = st_store_run_begin(st, "ingest");
+    st_store_group_begin(st);
+    st_ingest_catch_interrupts(1);
     int bad = 0;
-    for (int i = optind + 1; i < argc; i++) {
+    for (int i = optind + 1; i < argc && !st_ingest_interrupted; i++) {
         if (st_walk_classify(argv[i]) != ST_WALK_FILE) {
             bad += ingest_container(st, argv[i], &o);
             continue;
@@ -271,7 +275,19 @@ int cmd_ingest(int argc, char **argv)
             break;
         }
     }
-    st_store_run_end(st, o.run_id, bad ? "some inputs rejected" : NULL);
+    if (st_ingest_interrupted) {
+        st_error("ingest", "interrupted: %s holds every input reported "
+                 "above; the same command finishes the ingest (inputs "
+                 "already in the case are skipped)", case_path);
+        bad++;
+    }
+    if (st_store_group_end(st) < 0) {
+        st_error("ingest", "%s: %s", case_path, st_store_errmsg(st));
+        bad++;
+    }
+    st_store_run_end(st, o.run_id, st_ingest_interrupted ? "interrupted"
+                                   : bad ? "some inputs rejected" : NULL);
+    st_ingest_catch_interrupts(0);
     st_store_close(st);
     if (uuidtext_dir || timesync_dir)
         st_tracev3_set_dirs(NULL, NULL);

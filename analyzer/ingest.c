@@ -3,11 +3,47 @@
  */
 #include "ingest.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "evqueue.h"
 #include "progress.h"
+
+volatile sig_atomic_t st_ingest_interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    st_ingest_interrupted = 1;
+}
+
+static const int interrupt_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction saved_actions[3];
+static int catching;
+
+void st_ingest_catch_interrupts(int on)
+{
+    if (on == catching)
+        return;
+    for (int i = 0; i < 3; i++) {
+        if (!on) {
+            sigaction(interrupt_signals[i], &saved_actions[i], NULL);
+            continue;
+        }
+        sigaction(interrupt_signals[i], NULL, &saved_actions[i]);
+        if (saved_actions[i].sa_handler == SIG_IGN &&
+            interrupt_signals[i] != SIGTERM)
+            continue;              /* a background job's SIGINT, nohup */
+        struct sigaction a;
+        memset(&a, 0, sizeof a);
+        sigemptyset(&a.sa_mask);
+        a.sa_handler = on_interrupt;
+        a.sa_flags = SA_RESETHAND | SA_RESTART;
+        sigaction(interrupt_signals[i], &a, NULL);
+    }
+    catching = on;
+}
 
 /* The sink hands everything to the store's writer thread (evqueue.h). */
 typedef struct sink_ctx {
@@ -19,6 +55,8 @@ typedef struct sink_ctx {
 static int sink_event(void *c, const st_event *ev)
 {
     sink_ctx *s = c;
+    if (st_ingest_interrupted)
+        return 1;                      /* ST_READ_STOPPED: rolled back */
     st_progress_tick(&s->progress, st_input_raw_consumed(s->in),
                      st_evq_pushed(s->q));
     return st_evq_event(s->q, ev);
@@ -129,6 +167,13 @@ void st_ingest_input(st_store *st, st_input *in, const char *path,
     int store_failed = st_evq_finish(sc.q, &counts, store_err,
                                      sizeof store_err) < 0;
     st_progress_done(&sc.progress);
+    if (st_ingest_interrupted) {       /* not hashed to its end: unused */
+        res->status = ST_REJECTED;
+        snprintf(res->message, sizeof res->message, "%s: interrupted; "
+                 "nothing of it was stored", label);
+        st_store_source_rollback(st);
+        return;
+    }
     if (rc != ST_READ_INPUT_ERROR)
         st_input_finish(in);
     st_input_sha256_hex(in, res->sha256);

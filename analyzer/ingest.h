@@ -10,6 +10,8 @@
 #ifndef ST_INGEST_H
 #define ST_INGEST_H
 
+#include <signal.h>
+
 #include "parser.h"
 #include "store.h"
 
@@ -37,6 +39,16 @@ typedef struct st_ingest_result {
     int64_t records, warnings, unparsed;
     char message[512];        /* one line: the error or the skip reason */
 } st_ingest_result;
+
+/* Interrupts (SIGINT, SIGTERM, SIGHUP) during a group-committed ingest:
+ * st_ingest_catch_interrupts(1) makes the first one set
+ * st_ingest_interrupted instead of ending the process (a second one ends
+ * it: the handler resets itself); the input being read then stops and is
+ * rolled back, the walkers stop at the next member, and the caller commits
+ * what was reported ingested.  Signals ignored by whoever started us stay
+ * ignored.  st_ingest_catch_interrupts(0) puts the old handlers back. */
+extern volatile sig_atomic_t st_ingest_interrupted;
+void st_ingest_catch_interrupts(int on);
 
 /* Ingests one path ("-" = stdin). */
 void st_ingest_path(st_store *st, const char *path,

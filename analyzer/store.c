@@ -152,6 +152,12 @@ struct st_store {
     char *scratch;            /* sanitised text */
     size_t scratch_cap;
     int in_source;
+    /* group commit (st_store_group_begin): the open outer transaction,
+     * when it began (CLOCK_MONOTONIC seconds), the inputs released into it
+     * since, and how many such inputs a failed commit has cost */
+    int group, group_open;
+    double group_since;
+    int64_t group_inputs, group_lost;
     /* the bulk path: rows.row points at row[], which st_event_rows and
      * st_detail_rows read while their INSERTs step */
     st_rows rows;
@@ -412,6 +418,7 @@ void st_store_close(st_store *st)
         return;
     if (st->in_source)
         st_store_source_rollback(st);
+    st_store_group_end(st);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     st_rows_stmts_free(&st->row_stmts);
@@ -603,12 +610,122 @@ static int insert_source(st_store *st, const st_source_info *info,
     return 0;
 }
 
-/* Starts the input's transaction and inserts its provisional row. */
+/* Seconds on the monotonic clock. */
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Notes that the group's outer transaction is gone (committed, or rolled
+ * back by SQLite after an I/O error): inputs released into it since the
+ * last commit are lost when it was not committed. */
+static void group_closed(st_store *st, int committed)
+{
+    if (!committed)
+        st->group_lost += st->group_inputs;
+    st->group_open = 0;
+    st->group_inputs = 0;
+}
+
+/* In a group: opens the outer transaction when none is.  A statement that
+ * failed with an I/O error or a full disk may have made SQLite roll the
+ * whole transaction back; that is noticed here too. */
+static int group_hold(st_store *st)
+{
+    if (st->group_open && sqlite3_get_autocommit(st->db)) {
+        group_closed(st, 0);
+        cache_clear(st);
+    }
+    if (!st->group_open) {
+        if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            return fail(st, "begin");
+        st->group_open = 1;
+        st->group_since = mono_now();
+    }
+    return 0;
+}
+
+/* Commits the group's outer transaction; a failed COMMIT is rolled back
+ * and counts its inputs as lost. */
+static int group_commit(st_store *st)
+{
+    if (!st->group_open)
+        return 0;
+    if (sqlite3_get_autocommit(st->db)) {
+        group_closed(st, 0);
+        cache_clear(st);
+        return -1;
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "commit");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        group_closed(st, 0);
+        cache_clear(st);
+        return -1;
+    }
+    group_closed(st, 1);
+    return 0;
+}
+
+void st_store_group_begin(st_store *st) { st->group = 1; }
+
+int st_store_group_end(st_store *st)
+{
+    if (!st->group)
+        return 0;
+    int rc = group_commit(st);
+    st->group = 0;
+    if (st->group_lost) {
+        char why[sizeof st->err];
+        memcpy(why, st->err, sizeof why);
+        snprintf(st->err, sizeof st->err, "%lld ingested inputs were lost "
+                 "with a failed commit and are not in the case (%.300s); "
+                 "run the ingest again", (long long)st->group_lost, why);
+        st->group_lost = 0;
+        return -1;
+    }
+    return rc;
+}
+
+int st_store_tx_begin(st_store *st)
+{
+    if (st->group)
+        return group_hold(st);
+    if (!sqlite3_get_autocommit(st->db))
+        return 0;                      /* joins the open transaction */
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "begin");
+    return 1;
+}
+
+int st_store_tx_end(st_store *st, int opened)
+{
+    if (opened != 1)
+        return 0;
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "commit");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts the input's transaction (in a group: a savepoint in the group's
+ * transaction) and inserts its provisional row. */
 int st_store_source_begin(st_store *st, const st_source_info *info,
                           int64_t *source_id)
 {
-    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (st->group) {
+        if (group_hold(st) < 0)
+            return -1;
+        if (sqlite3_exec(st->db, "SAVEPOINT source", NULL, NULL, NULL) !=
+            SQLITE_OK)
+            return fail(st, "savepoint");
+    } else if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         return fail(st, "begin");
+    }
     st->in_source = 1;
     if (insert_source(st, info, source_id) < 0) {
         st_store_source_rollback(st);
@@ -899,7 +1016,9 @@ static void bind_result(st_store *st, sqlite3_stmt *q,
     sqlite3_bind_int64(q, 11, id);
 }
 
-/* Completes the sources row and commits the input. */
+/* Completes the sources row and commits the input; in a group, releases
+ * its savepoint and commits the group once ST_GROUP_SECONDS have passed
+ * since the group's transaction began. */
 int st_store_source_commit(st_store *st, int64_t source_id,
                            const st_source_result *res)
 {
@@ -912,6 +1031,19 @@ int st_store_source_commit(st_store *st, int64_t source_id,
         st_store_source_rollback(st);
         return -1;
     }
+    if (st->group) {
+        if (sqlite3_exec(st->db, "RELEASE source", NULL, NULL, NULL) !=
+            SQLITE_OK) {
+            fail(st, "release");
+            st_store_source_rollback(st);
+            return -1;
+        }
+        st->in_source = 0;
+        if (mono_now() - st->group_since >= ST_GROUP_SECONDS)
+            return group_commit(st);   /* a failure rejects this input */
+        st->group_inputs++;
+        return 0;
+    }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         fail(st, "commit");
         st_store_source_rollback(st);
@@ -921,11 +1053,21 @@ int st_store_source_commit(st_store *st, int64_t source_id,
     return 0;
 }
 
-/* Rolls the input back; the string cache may now name rows that are gone,
+/* Rolls the input back (in a group: to its savepoint, the group's
+ * transaction stays); the string cache may now name rows that are gone,
  * so it is cleared. */
 void st_store_source_rollback(st_store *st)
 {
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st->group && st->group_open) {
+        if (sqlite3_get_autocommit(st->db)) {
+            group_closed(st, 0);   /* SQLite already rolled it all back */
+        } else {
+            sqlite3_exec(st->db, "ROLLBACK TO source", NULL, NULL, NULL);
+            sqlite3_exec(st->db, "RELEASE source", NULL, NULL, NULL);
+        }
+    } else {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    }
     st->in_source = 0;
     cache_clear(st);
 }

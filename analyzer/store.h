@@ -6,7 +6,10 @@
  *    documented in docs/store.md; `event_view` joins interned strings back.
  *  - Writers: each input is ingested inside its own transaction
  *    (st_store_source_begin .. _commit/_rollback), so a rejected input
- *    leaves the case exactly as it was.
+ *    leaves the case exactly as it was.  In a group (st_store_group_begin,
+ *    the ingest command) each input is a savepoint of a transaction that
+ *    commits every ST_GROUP_SECONDS and at st_store_group_end: one fsync
+ *    per second instead of one per input.
  *  - Every SQL value is bound; statements are prepared once per store.
  *  - Text columns always hold valid UTF-8 without NUL: invalid bytes become
  *    U+FFFD and NUL becomes U+2400; the exact original bytes of a message are
@@ -101,6 +104,24 @@ int st_store_source_commit(st_store *st, int64_t source_id,
                            const st_source_result *res);
 /* Discards everything the input added. */
 void st_store_source_rollback(st_store *st);
+
+/* Group commit.  A crash or an interruption loses the inputs released
+ * since the last commit (at most ST_GROUP_SECONDS of work) and leaves the
+ * case consistent; ingesting again finishes it, as inputs already in the
+ * case are skipped.  Waiting for the disk once per input was measured at
+ * 15-100 ms per 10 MB tracev3 file, with both cores idle. */
+#define ST_GROUP_SECONDS 1.0
+void st_store_group_begin(st_store *st);
+/* Commits the group and leaves group mode.  Returns -1 when the commit,
+ * or an earlier one of the group, failed: the message then counts the
+ * inputs that were reported ingested but are not in the case. */
+int st_store_group_end(st_store *st);
+/* A transaction for a run of small writes outside any input (a walk's
+ * skipped members): returns 1 when it opened one, 0 when the writes join
+ * an open transaction (or the group's), -1 on error; st_store_tx_end
+ * takes that value and commits only what st_store_tx_begin opened. */
+int st_store_tx_begin(st_store *st);
+int st_store_tx_end(st_store *st, int opened);
 
 /* Returns the id of an ingested source with this SHA-256, or 0. */
 int64_t st_store_source_by_sha(st_store *st, const char *sha256,

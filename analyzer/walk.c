@@ -221,23 +221,20 @@ static void tick_label(st_walk *w)
 
 /* ---- the store ---------------------------------------------------------- */
 
-/* Opens a transaction for a run of skipped rows (one commit for many). */
+/* Opens a transaction for a run of skipped rows (one commit for many);
+ * in the ingest command's group they join the group's transaction. */
 static void batch_begin(st_walk *w)
 {
-    if (!w->batch &&
-        sqlite3_exec(st_store_db(w->st), "BEGIN", NULL, NULL, NULL) ==
-            SQLITE_OK)
-        w->batch = 1;
+    if (!w->batch)
+        w->batch = st_store_tx_begin(w->st) == 1;
 }
 
 /* Commits the run of skipped rows (before a parser opens its own). */
 static void batch_end(st_walk *w)
 {
     if (w->batch) {
-        if (sqlite3_exec(st_store_db(w->st), "COMMIT", NULL, NULL, NULL) !=
-            SQLITE_OK)
-            walk_fatal(w, "store: commit: %s",
-                       sqlite3_errmsg(st_store_db(w->st)));
+        if (st_store_tx_end(w->st, 1) < 0)
+            walk_fatal(w, "store: commit: %s", st_store_errmsg(w->st));
         w->batch = 0;
     }
 }
@@ -855,6 +852,10 @@ static void ingest_member(st_walk *w, st_input *in, const char *member,
 {
     st_ingest_result r;
     memset(&r, 0, sizeof r);
+    if (st_ingest_interrupted) {
+        walk_fatal(w, "interrupted");
+        return;
+    }
     size_t hn;
     const uint8_t *head = st_input_peek(in, &hn);
     const char *force = format ? format : w->opts->format;
@@ -887,6 +888,10 @@ static void ingest_member(st_walk *w, st_input *in, const char *member,
     mo.quiet = quiet;
     mo.format = force;
     st_ingest_input(w->st, in, w->top, member, parent, &mo, &r);
+    if (st_ingest_interrupted) {       /* rolled back, not a skipped member */
+        walk_fatal(w, "interrupted");
+        return;
+    }
     if (out)
         *out = r;
     switch (r.status) {
@@ -1945,7 +1950,7 @@ static void forget(st_walk *w, int64_t id)
         "DELETE FROM sources WHERE id IN t",
     };
     sqlite3 *db = st_store_db(w->st);
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    int opened = st_store_tx_begin(w->st);
     for (int i = 0; i < 3; i++) {
         char full[400];
         snprintf(full, sizeof full, "WITH RECURSIVE t(id) AS (SELECT ?1 "
@@ -1958,7 +1963,7 @@ static void forget(st_walk *w, int64_t id)
             sqlite3_finalize(q);
         }
     }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    st_store_tx_end(w->st, opened);
 }
 
 /* Notes the member counts on the container's row. */

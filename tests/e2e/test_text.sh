@@ -167,4 +167,26 @@ eq "schema 1 case: not changed by reading" "$(q $T/v1.db "PRAGMA user_version")"
 ok "schema 1 case: ingest into it" $S ingest -q $T/v1.db $F/compact.txt
 eq "schema 1 case: upgraded to 2" "$(q $T/v1.db "PRAGMA user_version")" 2
 eq "schema 1 case: event_view redefined" "$(q $T/v1.db "SELECT count(backtrace) = 0 AND count(*) = (SELECT count(*) FROM events) FROM event_view")" 1
+# --- an interrupted ingest keeps every input it reported -------------------
+# Inputs are group-committed (about once a second); SIGTERM while the third
+# input (a FIFO) is being read must still leave the two reported inputs in
+# the case, roll the third back, and not start the fourth.
+mkfifo $T/slow.fifo
+$S ingest -q $T/int.db $F/syslog.txt $F/compact.txt $T/slow.fifo \
+    $F/default_quirks.txt > $T/int.out 2> $T/int.err &
+ipid=$!
+exec 7> $T/slow.fifo
+head -n 3 $F/compact.txt >&7
+for _ in $(seq 100); do [ "$(grep -c '^ingested' $T/int.out)" -ge 2 ] && break; sleep 0.1; done
+kill -TERM $ipid; sleep 0.2
+tail -n +4 $F/compact.txt >&7; exec 7>&-
+wait $ipid; irc=$?
+eq "interrupted: exit status 2" "$irc" 2
+has "interrupted: says so" "$(cat $T/int.err)" "interrupted: $T/int.db holds every input reported above"
+eq "interrupted: reported inputs are in the case, the rest are not" "$(q $T/int.db "SELECT group_concat(format) FROM sources")" "logshow-syslog,logshow-compact"
+eq "interrupted: as many events as reported" "$(q $T/int.db "SELECT count(*) FROM events")" "$(awk '/^ingested/ {n += $3} END {print n}' $T/int.out)"
+eq "interrupted: the run says so" "$(q $T/int.db "SELECT note FROM runs")" "interrupted"
+ok "interrupted: the same command finishes it" $S ingest -q $T/int.db $F/syslog.txt $F/compact.txt $F/default_quirks.txt
+eq "interrupted: finished" "$(q $T/int.db "SELECT group_concat(format) FROM sources")" "logshow-syslog,logshow-compact,logshow-default"
+
 finish
