@@ -6,6 +6,7 @@
 #include "store_rows.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static const char schema_sql[] =
     "  user_id INTEGER, trace_id INTEGER, mach_timestamp INTEGER,\n"
     "  sender_pc INTEGER, signpost_id INTEGER, process_path_id INTEGER,\n"
     "  sender_path_id INTEGER, format_string_id INTEGER,\n"
-    "  process_uuid TEXT, sender_uuid TEXT, boot_uuid TEXT,\n"
+    "  process_uuid_id INTEGER, sender_uuid_id INTEGER, boot_uuid_id INTEGER,\n"
     "  timezone_name TEXT, signpost_name TEXT, signpost_scope TEXT,\n"
     "  signpost_type TEXT, backtrace TEXT, source_json TEXT, extra TEXT);\n"
     "CREATE TABLE IF NOT EXISTS findings(\n"
@@ -101,8 +102,9 @@ static const char schema_sql[] =
     "  d.signpost_id, p.value AS process, pp.value AS process_path,\n"
     "  s.value AS sender, sp.value AS sender_path, ss.value AS subsystem,\n"
     "  c.value AS category, e.message, e.message_raw,\n"
-    "  fs.value AS format_string, d.process_uuid, d.sender_uuid,\n"
-    "  d.boot_uuid, d.timezone_name, d.signpost_name, d.signpost_scope,\n"
+    "  fs.value AS format_string, pu.value AS process_uuid,\n"
+    "  su.value AS sender_uuid, bu.value AS boot_uuid, d.timezone_name,\n"
+    "  d.signpost_name, d.signpost_scope,\n"
     "  d.signpost_type, " ST_SQL_BACKTRACE " AS backtrace, d.source_json,\n"
     "  d.extra\n"
     "FROM events e\n"
@@ -116,7 +118,10 @@ static const char schema_sql[] =
     "  LEFT JOIN strings sp ON sp.id = d.sender_path_id\n"
     "  LEFT JOIN strings ss ON ss.id = e.subsystem_id\n"
     "  LEFT JOIN strings c ON c.id = e.category_id\n"
-    "  LEFT JOIN strings fs ON fs.id = d.format_string_id;\n";
+    "  LEFT JOIN strings fs ON fs.id = d.format_string_id\n"
+    "  LEFT JOIN strings pu ON pu.id = d.process_uuid_id\n"
+    "  LEFT JOIN strings su ON su.id = d.sender_uuid_id\n"
+    "  LEFT JOIN strings bu ON bu.id = d.boot_uuid_id;\n";
 
 /* Built by analyze (st_store_ensure_indexes), not during ingest: a bulk
  * load is faster without them and ingest never reads by time. */
@@ -241,17 +246,41 @@ static void global_init(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Schema 3 keeps the image and boot UUIDs of event_details as interned
+ * ids: an older case's table is renamed before schema_sql creates the new
+ * one, its UUIDs interned, and its rows copied over with their ids. */
+static const char uuid_upgrade_before[] =
+    "INSERT OR IGNORE INTO strings(value)\n"
+    "  SELECT process_uuid FROM event_details WHERE process_uuid IS NOT NULL\n"
+    "  UNION SELECT sender_uuid FROM event_details\n"
+    "    WHERE sender_uuid IS NOT NULL\n"
+    "  UNION SELECT boot_uuid FROM event_details WHERE boot_uuid IS NOT NULL;\n"
+    "ALTER TABLE event_details RENAME TO event_details_v2;\n";
+static const char uuid_upgrade_after[] =
+    "INSERT INTO event_details SELECT event_id, locator, event_type_id,\n"
+    "  parent_activity_id, user_id, trace_id, mach_timestamp, sender_pc,\n"
+    "  signpost_id, process_path_id, sender_path_id, format_string_id,\n"
+    "  (SELECT id FROM strings WHERE value = o.process_uuid),\n"
+    "  (SELECT id FROM strings WHERE value = o.sender_uuid),\n"
+    "  (SELECT id FROM strings WHERE value = o.boot_uuid),\n"
+    "  timezone_name, signpost_name, signpost_scope, signpost_type,\n"
+    "  backtrace, source_json, extra FROM event_details_v2 o;\n"
+    "DROP TABLE event_details_v2;\n";
+
 /* Brings a case written by schema `version` up to ST_SCHEMA_VERSION in one
- * transaction: tables added since are created; schema 2 redefines
- * event_view (backtraces stored as '', see ST_SQL_BACKTRACE). */
+ * transaction: tables added since are created; schema 2 redefined
+ * event_view (backtraces stored as '', see ST_SQL_BACKTRACE); schema 3
+ * interns the UUIDs of event_details (above) and redefines the view. */
 static int upgrade(sqlite3 *db, int version, char **e)
 {
     if (version == ST_SCHEMA_VERSION)
         return sqlite3_exec(db, schema_sql, NULL, NULL, e);
-    char sql[sizeof schema_sql + 128];
-    snprintf(sql, sizeof sql, "BEGIN;%s%sPRAGMA user_version=%d;COMMIT;",
-             version < 2 ? "DROP VIEW IF EXISTS event_view;" : "", schema_sql,
-             ST_SCHEMA_VERSION);
+    char sql[sizeof schema_sql + sizeof uuid_upgrade_before +
+             sizeof uuid_upgrade_after + 128];
+    snprintf(sql, sizeof sql, "BEGIN;DROP VIEW IF EXISTS event_view;%s%s%s"
+             "PRAGMA user_version=%d;COMMIT;",
+             version < 3 ? uuid_upgrade_before : "", schema_sql,
+             version < 3 ? uuid_upgrade_after : "", ST_SCHEMA_VERSION);
     int rc = sqlite3_exec(db, sql, NULL, NULL, e);
     if (rc != SQLITE_OK)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -794,6 +823,34 @@ static int is_sender_frame(const st_event *ev)
            memcmp(p + hn + pn + mn + u.n, tail, tn) == 0;
 }
 
+st_str st_store_sender_frame(uint64_t sender_pc, st_str sender_uuid,
+                             char *buf, size_t cap)
+{
+    if (!sender_uuid.p || sender_uuid.n > INT_MAX)
+        return ST_STR_NULL;
+    /* SQL prints sender_pc signed; '' is stored only for values that read
+     * the same (is_sender_frame) */
+    int n = snprintf(buf, cap, "{\"frames\":[{\"imageOffset\":%lld,"
+                     "\"imageUUID\":\"%.*s\"}]}", (long long)sender_pc,
+                     (int)sender_uuid.n, sender_uuid.p);
+    if (n < 0 || (size_t)n >= cap)
+        return ST_STR_NULL;
+    return (st_str){buf, (size_t)n};
+}
+
+int st_store_schema_of(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    int v = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    return v;
+}
+
 /* Returns ev, or for text the ingest queue did not check, a copy in
  * st->shadow[k] whose invalid text is sanitised into its own block; *raw
  * receives the original message when that changed.  NULL when out of
@@ -845,7 +902,10 @@ static int prepare_row(st_store *st, size_t k, const st_event *ev)
         [ST_ROW_EVENT_TYPE] = ev->event_type,
         [ST_ROW_PROCESS_PATH] = ev->process_path,
         [ST_ROW_SENDER_PATH] = ev->sender_path,
-        [ST_ROW_FORMAT_STRING] = ev->format_string};
+        [ST_ROW_FORMAT_STRING] = ev->format_string,
+        [ST_ROW_PROCESS_UUID] = ev->process_uuid,
+        [ST_ROW_SENDER_UUID] = ev->sender_uuid,
+        [ST_ROW_BOOT_UUID] = ev->boot_uuid};
     for (int i = 0; i < ST_ROW_IDS; i++)
         if ((r->ids[i] = intern(st, names[i], &st->intern_slot[i])) < 0)
             return -1;

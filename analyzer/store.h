@@ -25,7 +25,7 @@
 #include "event.h"
 #include "parser.h"
 
-#define ST_SCHEMA_VERSION 2
+#define ST_SCHEMA_VERSION 3
 
 /* Page cache of reading connections: a time-ordered scan of sources whose
  * times interleave keeps a few leaf pages of each source in use, more than
@@ -38,11 +38,28 @@
 /* event_details.backtrace holds '' (never valid JSON) for the one-frame
  * backtrace of a binary log record, {"frames":[{"imageOffset":<sender_pc>,
  * "imageUUID":"<sender_uuid>"}]}: ~100 bytes per record the store need not
- * write.  This expression, over event_details aliased d, gives the text
- * back; every reader of the column uses it (schema 2). */
+ * write.  This expression, over event_details aliased d and the sender
+ * UUID's strings row aliased su, gives the text back (event_view); the C
+ * readers rebuild it with st_store_sender_frame (schema 2). */
 #define ST_SQL_BACKTRACE                                                   \
     "iif(d.backtrace = '', '{\"frames\":[{\"imageOffset\":' || d.sender_pc" \
-    " || ',\"imageUUID\":\"' || d.sender_uuid || '\"}]}', d.backtrace)"
+    " || ',\"imageUUID\":\"' || su.value || '\"}]}', d.backtrace)"
+
+/* Writes into buf (cap bytes) the backtrace a stored '' stands for, from
+ * the record's sender_pc and sender UUID, as ST_SQL_BACKTRACE does; returns
+ * it, or ST_STR_NULL when it does not fit or the UUID is missing. */
+st_str st_store_sender_frame(uint64_t sender_pc, st_str sender_uuid,
+                             char *buf, size_t cap);
+
+/* The UUID columns of event_details as the C readers select them: interned
+ * ids since schema 3 (read through the strings table), text in an older
+ * case opened read-only (which is never upgraded by reading).  Readers
+ * tell the two apart by the value's type. */
+#define ST_SQL_UUID_COLS(schema)                                           \
+    ((schema) >= 3 ? "d.process_uuid_id, d.sender_uuid_id, d.boot_uuid_id" \
+                   : "d.process_uuid, d.sender_uuid, d.boot_uuid")
+/* PRAGMA user_version of db: the case's schema (0 when unreadable). */
+int st_store_schema_of(sqlite3 *db);
 
 typedef struct st_store st_store;
 

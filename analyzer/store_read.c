@@ -84,13 +84,19 @@ static st_str tview(sqlite3_stmt *q, int col)
     "e.utc_offset_min, e.time_text, e.type_id, e.thread_id, "              \
     "e.activity_id, e.pid, e.ttl, e.process_id, e.sender_id, "             \
     "e.subsystem_id, e.category_id, e.message"
-#define COLS                                                               \
-    COLS_EVENTS ", d.locator, "                                            \
+/* event_details columns; the UUIDs' depend on the case's schema and the
+ * backtrace is read as stored (decode_row rebuilds a stored '') */
+#define COLS_DETAILS_A                                                     \
+    ", d.locator, "                                                        \
     "d.event_type_id, d.parent_activity_id, d.user_id, d.trace_id, "       \
     "d.mach_timestamp, d.sender_pc, d.signpost_id, d.process_path_id, "    \
-    "d.sender_path_id, d.format_string_id, d.process_uuid, d.sender_uuid, "\
-    "d.boot_uuid, d.timezone_name, d.signpost_name, d.signpost_scope, "    \
-    "d.signpost_type, " ST_SQL_BACKTRACE ", d.source_json, d.extra"
+    "d.sender_path_id, d.format_string_id, "
+#define COLS_DETAILS_B                                                     \
+    ", d.timezone_name, d.signpost_name, d.signpost_scope, "               \
+    "d.signpost_type, d.backtrace, d.source_json, d.extra"
+
+/* Room for a rebuilt one-frame backtrace (st_store_sender_frame). */
+#define FRAME_CAP 4096
 
 /* Prepares the time-ordered scan on db for filter f; details says whether
  * the case has event_details rows at all (without them the columns are
@@ -101,10 +107,12 @@ static sqlite3_stmt *scan_prepare(sqlite3 *db, const st_scan_filter *f,
 {
     char sql[1400];
     snprintf(sql, sizeof sql,
-             "SELECT %s FROM events e %s WHERE (?1 IS NULL OR e.time_us >= ?1)"
-             " AND (?2 IS NULL OR e.time_us <= ?2) AND (?3 = 0 OR "
-             "e.source_id = ?3)%s ORDER BY e.time_us, e.id",
-             details ? COLS : COLS_EVENTS,
+             "SELECT " COLS_EVENTS "%s%s%s FROM events e %s WHERE (?1 IS NULL"
+             " OR e.time_us >= ?1) AND (?2 IS NULL OR e.time_us <= ?2) AND "
+             "(?3 = 0 OR e.source_id = ?3)%s ORDER BY e.time_us, e.id",
+             details ? COLS_DETAILS_A : "",
+             details ? ST_SQL_UUID_COLS(st_store_schema_of(db)) : "",
+             details ? COLS_DETAILS_B : "",
              details ? "LEFT JOIN event_details d ON d.event_id = e.id" : "",
              f && f->event_ids ? " AND e.id IN (SELECT value FROM "
                                  "json_each(?4))" : "");
@@ -150,10 +158,18 @@ static int has_details_rows(sqlite3 *db)
     return details;
 }
 
+/* A UUID column: an interned id (schema 3) or text (older cases). */
+static st_str uview(const strtab *t, sqlite3_stmt *q, int col)
+{
+    return sqlite3_column_type(q, col) == SQLITE_INTEGER ? sview(t, q, col)
+                                                         : tview(q, col);
+}
+
 /* Fills ev from the current row of a scan statement; views point into the
- * statement's row and into t. */
+ * statement's row, into t and into frame (FRAME_CAP bytes, for a rebuilt
+ * backtrace). */
 static void decode_row(sqlite3_stmt *q, const strtab *t, int details,
-                       st_event *ev)
+                       st_event *ev, char *frame)
 {
     memset(ev, 0, sizeof *ev);
     ev->id = sqlite3_column_int64(q, 0);
@@ -193,14 +209,18 @@ static void decode_row(sqlite3_stmt *q, const strtab *t, int details,
     ev->process_path = sview(t, q, 25);
     ev->sender_path = sview(t, q, 26);
     ev->format_string = sview(t, q, 27);
-    ev->process_uuid = tview(q, 28);
-    ev->sender_uuid = tview(q, 29);
-    ev->boot_uuid = tview(q, 30);
+    ev->process_uuid = uview(t, q, 28);
+    ev->sender_uuid = uview(t, q, 29);
+    ev->boot_uuid = uview(t, q, 30);
     ev->timezone_name = tview(q, 31);
     ev->signpost_name = tview(q, 32);
     ev->signpost_scope = tview(q, 33);
     ev->signpost_type = tview(q, 34);
     ev->backtrace_json = tview(q, 35);
+    if (ev->backtrace_json.p && ev->backtrace_json.n == 0)
+        ev->backtrace_json = st_store_sender_frame(ev->sender_pc,
+                                                   ev->sender_uuid, frame,
+                                                   FRAME_CAP);
     ev->source_json = tview(q, 36);
     ev->extra_json = tview(q, 37);
 }
@@ -223,8 +243,9 @@ int64_t st_store_scan(st_store *st, const st_scan_filter *f, st_scan_fn fn,
     }
     int64_t n = 0;
     st_event ev;
+    char frame[FRAME_CAP];
     while (sqlite3_step(q) == SQLITE_ROW) {
-        decode_row(q, &t, details, &ev);
+        decode_row(q, &t, details, &ev, frame);
         n++;
         if (fn(ctx, &ev))
             break;
@@ -259,6 +280,7 @@ typedef struct tscan {
     int started;              /* the reader's statement holds a snapshot */
     int done, stop, failed;
     strtab t;                 /* loaded by the reader, views stay valid */
+    char frame[FRAME_CAP];    /* a rebuilt backtrace, copied per row */
     char err[256];
 } tscan;
 
@@ -323,7 +345,7 @@ static void *ts_reader(void *arg)
             break;
         }
         st_event ev;
-        decode_row(q, &s->t, details, &ev);
+        decode_row(q, &s->t, details, &ev, s->frame);
         st_str *v[ST_EVENT_KEPT_TEXT];   /* the row's text: copied below */
         size_t nv = st_event_kept_text(&ev, v), need = 0;
         for (size_t k = 0; k < nv; k++)

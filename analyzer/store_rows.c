@@ -16,8 +16,9 @@ static const char *const event_cols[] = {
 static const char *const detail_cols[] = {
     "event_id", "locator", "event_type_id", "parent_activity_id", "user_id",
     "trace_id", "mach_timestamp", "sender_pc", "signpost_id",
-    "process_path_id", "sender_path_id", "format_string_id", "process_uuid",
-    "sender_uuid", "boot_uuid", "timezone_name", "signpost_name",
+    "process_path_id", "sender_path_id", "format_string_id",
+    "process_uuid_id", "sender_uuid_id", "boot_uuid_id", "timezone_name",
+    "signpost_name",
     "signpost_scope", "signpost_type", "backtrace", "source_json", "extra"};
 #define NCOLS(a) (int)(sizeof a / sizeof *a)
 
@@ -237,9 +238,9 @@ static int details_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     case 9: put_id(ctx, r->ids[ST_ROW_PROCESS_PATH]); break;
     case 10: put_id(ctx, r->ids[ST_ROW_SENDER_PATH]); break;
     case 11: put_id(ctx, r->ids[ST_ROW_FORMAT_STRING]); break;
-    case 12: put_text(ctx, ev->process_uuid); break;
-    case 13: put_text(ctx, ev->sender_uuid); break;
-    case 14: put_text(ctx, ev->boot_uuid); break;
+    case 12: put_id(ctx, r->ids[ST_ROW_PROCESS_UUID]); break;
+    case 13: put_id(ctx, r->ids[ST_ROW_SENDER_UUID]); break;
+    case 14: put_id(ctx, r->ids[ST_ROW_BOOT_UUID]); break;
     case 15: put_text(ctx, ev->timezone_name); break;
     case 16: put_text(ctx, ev->signpost_name); break;
     case 17: put_text(ctx, ev->signpost_scope); break;
@@ -325,8 +326,10 @@ uint32_t st_rows_detail_cols(const st_row *r)
            BIT(9, r->ids[ST_ROW_PROCESS_PATH] > 0) |
            BIT(10, r->ids[ST_ROW_SENDER_PATH] > 0) |
            BIT(11, r->ids[ST_ROW_FORMAT_STRING] > 0) |
-           BIT(12, ev->process_uuid.p) | BIT(13, ev->sender_uuid.p) |
-           BIT(14, ev->boot_uuid.p) | BIT(15, ev->timezone_name.p) |
+           BIT(12, r->ids[ST_ROW_PROCESS_UUID] > 0) |
+           BIT(13, r->ids[ST_ROW_SENDER_UUID] > 0) |
+           BIT(14, r->ids[ST_ROW_BOOT_UUID] > 0) |
+           BIT(15, ev->timezone_name.p) |
            BIT(16, ev->signpost_name.p) | BIT(17, ev->signpost_scope.p) |
            BIT(18, ev->signpost_type.p) |
            BIT(19, r->sender_frame || ev->backtrace_json.p) |

@@ -43,6 +43,7 @@ struct tl_case {
     int64_t nsrc;
     char *srcbuf;
     int has_details;       /* event_details holds rows */
+    int schema;            /* the case's, for its UUID columns */
 };
 
 /* Reports the case's own error text. */
@@ -197,6 +198,7 @@ tl_case *tl_case_open(const char *path, int build_index, int *built,
     }
     c->has_details = one_int(c->db, "SELECT EXISTS (SELECT 1 FROM "
                              "event_details)", 0) > 0;
+    c->schema = st_store_schema_of(c->db);
     if (!(c->path = strdup(path))) {
         snprintf(err, errlen, "out of memory");
         tl_case_close(c);
@@ -252,6 +254,8 @@ typedef struct tl_span {
     int64_t lo, hi;
 } tl_span;
 
+#define FRAME_CAP 4096         /* a rebuilt backtrace (st_store_sender_frame) */
+
 typedef struct scan {
     tl_case *c;
     const tl_filter *f;
@@ -275,6 +279,7 @@ typedef struct scan {
     tl_render_fn render;           /* NULL: events are copied, not rendered */
     void *rctx;
     st_out rtmp;                   /* this reader's rendering scratch */
+    char frame[FRAME_CAP];         /* the row's rebuilt backtrace */
 } scan;
 
 /* Resolves a strings.id through the in-memory table; absent for 0/NULL. */
@@ -300,14 +305,14 @@ static st_str col_text(sqlite3_stmt *q, int i)
     "e.utc_offset_min, e.time_text, e.type_id, e.thread_id, "              \
     "e.activity_id, e.pid, e.ttl, e.process_id, e.sender_id, "             \
     "e.subsystem_id, e.category_id, e.message"
-#define DETAIL_COLS                                                        \
+#define DETAIL_COLS_A                                                      \
     ", d.event_id, d.locator, d.event_type_id, d.parent_activity_id, "     \
     "d.user_id, d.trace_id, d.mach_timestamp, d.sender_pc, d.signpost_id, "\
-    "d.process_path_id, d.sender_path_id, d.format_string_id, "            \
-    "d.process_uuid, d.sender_uuid, d.boot_uuid, d.timezone_name, "        \
-    "d.signpost_name, d.signpost_scope, d.signpost_type, "                 \
-    ST_SQL_BACKTRACE ", "                                                  \
-    "d.source_json, d.extra"
+    "d.process_path_id, d.sender_path_id, d.format_string_id, "
+/* the backtrace as stored: decode() rebuilds a stored '' */
+#define DETAIL_COLS_B                                                      \
+    ", d.timezone_name, d.signpost_name, d.signpost_scope, "               \
+    "d.signpost_type, d.backtrace, d.source_json, d.extra"
 
 /* Reads a column that may be NULL: 1 with *v set when it holds a value.
  * One column_value call and two cheap value calls measured faster than
@@ -321,9 +326,16 @@ static inline int nullable(sqlite3_stmt *q, int col, int64_t *v)
     return 1;
 }
 
-/* Fills e->ev from the current row; views point into SQLite's row and the
- * strings table. */
-static void decode(const scan *s, sqlite3_stmt *q, tl_event *e)
+/* A UUID column: an interned id (schema 3) or text (older cases). */
+static st_str uuid_col(const tl_case *c, sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_INTEGER
+               ? sid(c, sqlite3_column_int64(q, i)) : col_text(q, i);
+}
+
+/* Fills e->ev from the current row; views point into SQLite's row, the
+ * strings table and s->frame. */
+static void decode(scan *s, sqlite3_stmt *q, tl_event *e)
 {
     const tl_case *c = s->c;
     st_event *ev = &e->ev;
@@ -367,14 +379,17 @@ static void decode(const scan *s, sqlite3_stmt *q, tl_event *e)
     ev->process_path = sid(c, sqlite3_column_int64(q, 26));
     ev->sender_path = sid(c, sqlite3_column_int64(q, 27));
     ev->format_string = sid(c, sqlite3_column_int64(q, 28));
-    ev->process_uuid = col_text(q, 29);
-    ev->sender_uuid = col_text(q, 30);
-    ev->boot_uuid = col_text(q, 31);
+    ev->process_uuid = uuid_col(c, q, 29);
+    ev->sender_uuid = uuid_col(c, q, 30);
+    ev->boot_uuid = uuid_col(c, q, 31);
     ev->timezone_name = col_text(q, 32);
     ev->signpost_name = col_text(q, 33);
     ev->signpost_scope = col_text(q, 34);
     ev->signpost_type = col_text(q, 35);
     ev->backtrace_json = col_text(q, 36);
+    if (ev->backtrace_json.p && ev->backtrace_json.n == 0)
+        ev->backtrace_json = st_store_sender_frame(
+            ev->sender_pc, ev->sender_uuid, s->frame, sizeof s->frame);
     ev->source_json = col_text(q, 37);
     ev->extra_json = col_text(q, 38);
 }
@@ -932,11 +947,14 @@ static int run_range(scan *s, int timed, int has_lo, int64_t lo, int has_hi,
     st_out sql;
     st_out_init(&sql, NULL);
     st_out_lit(&sql, "SELECT " EV_COLS);
-    if (c->has_details)
-        st_out_lit(&sql, DETAIL_COLS " FROM events e LEFT JOIN event_details"
-                         " d ON d.event_id = e.id");
-    else
+    if (c->has_details) {
+        st_out_lit(&sql, DETAIL_COLS_A);
+        st_out_str(&sql, ST_SQL_UUID_COLS(c->schema));
+        st_out_lit(&sql, DETAIL_COLS_B " FROM events e LEFT JOIN "
+                         "event_details d ON d.event_id = e.id");
+    } else {
         st_out_lit(&sql, " FROM events e");
+    }
     st_out_str(&sql, timed ? " WHERE e.time_us IS NOT NULL"
                            : " WHERE e.time_us IS NULL");
     if (has_lo)

@@ -27,6 +27,25 @@ eq "hashes of the evidence" "$(src "$T/ly.db" sha256)" \
 "d9205e91ffa6b91558b3bcea52f4b899ab728a5b6ee766485e766bd8abd8105e
 aa197200e1c2aa6bcbfc6ab214698daec270ee477d8551c7037ff46629f753ea"
 eq "uuidtext folder found" "$(q "$T/ly.db" "SELECT DISTINCT value FROM source_notes WHERE key='uuidtext_dir'")" "$LY/uuidtext"
+# ---- a schema 2 case (UUIDs kept as text) ------------------------------
+# is read as it is, and upgraded (UUIDs interned) when next written to.
+status "schema 2: analyze (time index, so that readers never write)" 1 "$SIGTRAIL" analyze -q "$T/ly.db"
+cp "$T/ly.db" "$T/ly2.db"
+sqlite3 "$T/ly2.db" < "$ROOT/tests/e2e/schema2.sql"
+exp() { "$SIGTRAIL" export "$1" --style ndjson; }
+tln() { "$SIGTRAIL" timeline -q "$1" --format jsonl; }
+exp "$T/ly.db" > "$T/ly3.ndjson"; tln "$T/ly.db" > "$T/ly3.jsonl"
+eq "schema 2: the reference export has UUIDs and rebuilt backtraces" "$(grep -c '"imageUUID":"D681DF00-7E8A-3258-B56C-DC8DE26CF18B"' "$T/ly3.ndjson")" "$(grep -c 'D681DF00-7E8A-3258-B56C-DC8DE26CF18B' "$T/ly3.ndjson")"
+eq "schema 2: UUIDs in the details, none in strings" "$(q "$T/ly2.db" "SELECT count(DISTINCT sender_uuid) > 0 AND NOT EXISTS (SELECT 1 FROM strings WHERE value = 'A6EBC8E3-0A1C-40E8-93B9-DA3A7F671D19') FROM event_details")" 1
+eq "schema 2: export reads it as it is" "$(exp "$T/ly2.db" | cmp - "$T/ly3.ndjson" && echo same)" same
+eq "schema 2: timeline reads it as it is" "$(tln "$T/ly2.db" | cmp - "$T/ly3.jsonl" && echo same)" same
+eq "schema 2: not changed by reading" "$(q "$T/ly2.db" "PRAGMA user_version")" 2
+status "schema 2: analyze writes to it (no finding)" 1 "$SIGTRAIL" analyze -q "$T/ly2.db"
+eq "schema 2: upgraded to 3" "$(q "$T/ly2.db" "PRAGMA user_version")" 3
+eq "schema 2: the layout of a new case" "$(q "$T/ly2.db" "SELECT group_concat(name) FROM pragma_table_info('event_details')")" "$(q "$T/ly.db" "SELECT group_concat(name) FROM pragma_table_info('event_details')")"
+eq "schema 2: event_view as in a new case" "$(q "$T/ly2.db" "SELECT * FROM event_view ORDER BY id" | sha256sum)" "$(q "$T/ly.db" "SELECT * FROM event_view ORDER BY id" | sha256sum)"
+eq "schema 2: export after the upgrade" "$(exp "$T/ly2.db" | cmp - "$T/ly3.ndjson" && echo same)" same
+eq "schema 3: UUIDs interned once" "$(q "$T/ly.db" "SELECT count(*) FROM strings WHERE value = 'A6EBC8E3-0A1C-40E8-93B9-DA3A7F671D19'")" 1
 eq "boot UUID (libyal header test)" "$(q "$T/ly.db" "SELECT DISTINCT boot_uuid FROM event_view WHERE source LIKE '%' AND locator LIKE '0000000000000f85%'")" \
    "A6EBC8E3-0A1C-40E8-93B9-DA3A7F671D19"
 eq "header notes" "$(q "$T/ly.db" "SELECT key || '=' || value FROM source_notes n JOIN sources s ON s.id = n.source_id WHERE s.member = '0000000000000f85.tracev3' AND key IN ('build','hardware_model','timebase','header_tz_minutes_west') ORDER BY key")" \

@@ -158,14 +158,16 @@ status "sources of a missing case: exit 2" 2 $S sources $T/none.db
 has "sources lists hash" "$($S sources $T/gz.db)" "$(sha256sum < $T/syslog.txt.gz | cut -c1-64)"
 has "stats counts" "$($S stats $T/d.db)" "11 events from 1 sources"
 has "formats lists the text styles" "$($S formats)" "logshow-compact"
-eq "schema version" "$(q $T/d.db "PRAGMA user_version")" 2
-# a schema 1 case (its own event_view) is upgraded when next written to
+eq "schema version" "$(q $T/d.db "PRAGMA user_version")" 3
+# a schema 1 case (the details layout of schema 2, its own event_view) is
+# upgraded when next written to
 cp $T/d.db $T/v1.db
+sqlite3 $T/v1.db < $ROOT/tests/e2e/schema2.sql
 sqlite3 $T/v1.db "DROP VIEW event_view; CREATE VIEW event_view AS SELECT id FROM events; PRAGMA user_version=1"
 ok "schema 1 case: readable" $S stats $T/v1.db
 eq "schema 1 case: not changed by reading" "$(q $T/v1.db "PRAGMA user_version")" 1
 ok "schema 1 case: ingest into it" $S ingest -q $T/v1.db $F/compact.txt
-eq "schema 1 case: upgraded to 2" "$(q $T/v1.db "PRAGMA user_version")" 2
+eq "schema 1 case: upgraded to 3" "$(q $T/v1.db "PRAGMA user_version")" 3
 eq "schema 1 case: event_view redefined" "$(q $T/v1.db "SELECT count(backtrace) = 0 AND count(*) = (SELECT count(*) FROM events) FROM event_view")" 1
 # --- an interrupted ingest keeps every input it reported -------------------
 # Inputs are group-committed (about once a second); SIGTERM while the third
