@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -248,22 +247,113 @@ void st_tracev3_set_dirs(const char *uuidtext_dir, const char *timesync_dir)
     pthread_mutex_unlock(&cache_mu);
 }
 
-/* Maps a file and collects its oversize data into ctx. */
-static void prescan_file(st_tv3_ctx *ctx, const char *path)
+/* Opens a regular file for the prescan; *len receives its size.  -1 when
+ * it cannot be read or is empty. */
+static int open_file(const char *path, uint64_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return -1;
     struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
-        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd,
-                       0);
-        if (m != MAP_FAILED) {
-            st_tv3_prescan(ctx, m, (size_t)sb.st_size);
-            munmap(m, (size_t)sb.st_size);
-        }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0) {
+        close(fd);
+        return -1;
     }
+    *len = (uint64_t)sb.st_size;
+    return fd;
+}
+
+/* Collects one file's oversize data into ctx (the sequential way). */
+static void prescan_file(st_tv3_ctx *ctx, const char *path)
+{
+    uint64_t n;
+    int fd = open_file(path, &n);
+    if (fd < 0)
+        return;
+    st_tv3_prescan_merge(ctx, st_tv3_prescan_collect(ctx, fd, n, NULL, 0));
     close(fd);
+}
+
+/* The files of a parallel prescan: each thread takes the next index;
+ * the main thread also merges finished sets, in file order. */
+typedef struct prescan_job {
+    st_tv3_ctx *ctx;
+    const flist *files;
+    st_tv3_ovset **sets;
+    int *done;                         /* atomic: sets[i] is final */
+    size_t next;                       /* atomic: next file to take */
+    size_t merged;                     /* main thread: files merged */
+    size_t collected;                  /* atomic: bytes sets hold unmerged */
+} prescan_job;
+
+#define PRESCAN_HOLD_MAX (32u << 20)   /* bytes of sets waiting for a merge */
+
+/* Merges, in file order, the sets that are final (main thread only); a
+ * file whose set the shared limit cut short, or that ran out of memory,
+ * is scanned again on its own, in its turn. */
+static void prescan_merge_ready(prescan_job *j)
+{
+    while (j->merged < j->files->n &&
+           __atomic_load_n(&j->done[j->merged], __ATOMIC_ACQUIRE)) {
+        size_t i = j->merged++;
+        if (st_tv3_ovset_complete(j->sets[i])) {
+            st_tv3_prescan_merge(j->ctx, j->sets[i]);
+        } else {
+            st_tv3_ovset_free(j->sets[i]);
+            prescan_file(j->ctx, j->files->v[i]);
+        }
+        j->sets[i] = NULL;
+    }
+}
+
+/* Collects files until none is left; the main thread (merge) also merges
+ * as it goes, so sets do not pile up. */
+static void prescan_work(prescan_job *j, int merge)
+{
+    size_t i;
+    while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) <
+           j->files->n) {
+        uint64_t n;
+        int fd = open_file(j->files->v[i], &n);
+        j->sets[i] = fd < 0 ? NULL
+                            : st_tv3_prescan_collect(j->ctx, fd, n,
+                                                     &j->collected,
+                                                     PRESCAN_HOLD_MAX);
+        if (fd >= 0)
+            close(fd);
+        __atomic_store_n(&j->done[i], 1, __ATOMIC_RELEASE);
+        if (merge)
+            prescan_merge_ready(j);
+    }
+}
+
+static void *prescan_helper(void *arg)
+{
+    prescan_work(arg, 0);
+    return NULL;
+}
+
+/* Collects the oversize data of every file into ctx, as prescan_file file
+ * after file would, on two threads: decompressing every chunkset of an
+ * archive is ~85 ms per 100 MB that nothing else overlaps. */
+static void prescan_files(st_tv3_ctx *ctx, const flist *l)
+{
+    size_t n = l->n ? l->n : 1;
+    prescan_job j = {ctx, l, calloc(n, sizeof *j.sets),
+                     calloc(n, sizeof *j.done), 0, 0, 0};
+    pthread_t helper;
+    int threaded = j.sets && j.done && l->n > 1 &&
+                   pthread_create(&helper, NULL, prescan_helper, &j) == 0;
+    if (threaded) {
+        prescan_work(&j, 1);
+        pthread_join(helper, NULL);
+        prescan_merge_ready(&j);       /* what the helper finished last */
+    } else {
+        for (size_t i = 0; i < l->n; i++)
+            prescan_file(ctx, l->v[i]);
+    }
+    free(j.sets);
+    free(j.done);
 }
 
 /* The context for (uuidtext, timesync): the cached one when it matches,
@@ -288,8 +378,7 @@ static st_tv3_ctx *ctx_for(const char *ut, const char *ts, const char *root)
     if (cache_ctx && root) {
         flist l = {0};
         find_files(root, 0, &l);
-        for (size_t i = 0; i < l.n; i++)
-            prescan_file(cache_ctx, l.v[i]);
+        prescan_files(cache_ctx, &l);
         flist_free(&l);
     }
     return cache_ctx;

@@ -9,12 +9,14 @@
  */
 #include "tracev3.h"
 
+#include <errno.h>
 #include <lz4.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "logfmt.h"
 #include "timesync.h"
@@ -374,6 +376,7 @@ typedef struct reader {
     st_input *in;
     const uint8_t *mem;
     size_t mem_n, mem_pos;
+    int fd_src, fd;                   /* or read with pread (prescan) */
     uint64_t off;                     /* bytes consumed */
     /* header */
     int have_header;
@@ -410,7 +413,17 @@ typedef struct reader {
     st_tv3_stats st;
     int stopped;
     int prescan;                      /* only collect oversize data */
+    struct st_tv3_ovset *collect;     /* prescan into this set, not ctx */
+    size_t *collected, collect_max;   /* bytes collected by all threads */
 } reader;
+
+/* A file's oversize chunks in file order (st_tv3_prescan_collect). */
+struct st_tv3_ovset {
+    oversize *head, **tail;
+    size_t bytes;                     /* added to *collected */
+    size_t *collected;
+    int incomplete;                   /* the shared limit cut it short */
+};
 
 /* ---- warnings ------------------------------------------------------------ */
 
@@ -500,6 +513,20 @@ static long src_read(reader *r, uint8_t *dst, size_t n)
                 break;
             got += (size_t)k;
         }
+    } else if (r->fd_src) {
+        size_t left = r->mem_n - r->mem_pos, want = n < left ? n : left;
+        while (got < want) {
+            ssize_t k = pread(r->fd, dst + got, want - got,
+                              (off_t)(r->mem_pos + got));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0)
+                return -1;
+            if (k == 0)
+                break;
+            got += (size_t)k;
+        }
+        r->mem_pos += got;
     } else {
         size_t left = r->mem_n - r->mem_pos;
         got = n < left ? n : left;
@@ -1845,7 +1872,7 @@ static void emit_pending_for(reader *r, const oversize *o)
     }
 }
 
-/* Keeps an oversize chunk c[0..n) for joining (in the context when
+/* Keeps an oversize chunk c[0..n) for joining (in the prescan's set when
  * pre-scanning) and emits the entries that were waiting for it. */
 static void parse_oversize(reader *r, const uint8_t *c, size_t n)
 {
@@ -1895,20 +1922,25 @@ static void parse_oversize(reader *r, const uint8_t *c, size_t n)
     o->priv_off = dsz;
     o->priv_n = psz;
     memcpy(o->boot, r->boot, 16);
-    if (r->prescan) {
-        st_tv3_ctx *ctx = r->ctx;
-        if (ctx->ov_bytes + dsz + psz > OV_STORE_MAX ||
-            find_oversize(r, o->upper, o->lower, o->ref)) {
-            ctx->ov_dropped += ctx->ov_bytes + dsz + psz > OV_STORE_MAX;
+    if (r->collect) {
+        /* another thread may be merging into ctx: nothing of it is read;
+         * duplicates and the kept-bytes limit are the merge's */
+        struct st_tv3_ovset *set = r->collect;
+        size_t sz = (size_t)dsz + psz;
+        if (r->collected && __atomic_add_fetch(r->collected, sz,
+                                               __ATOMIC_RELAXED) >
+                                r->collect_max) {
+            __atomic_sub_fetch(r->collected, sz, __ATOMIC_RELAXED);
+            set->incomplete = 1;
+            r->stopped = 1;           /* the file is scanned again anyway */
             free(o->buf);
             free(o);
             return;
         }
-        unsigned h = ov_hash(o->upper, o->lower, o->ref);
-        o->next = ctx->ovtab[h];
-        ctx->ovtab[h] = o;
-        ctx->ov_bytes += (size_t)dsz + psz;
-        ctx->ov_count++;
+        set->bytes += sz;
+        o->next = NULL;
+        *set->tail = o;
+        set->tail = &o->next;
         return;
     }
     o->next = r->ov;
@@ -2485,21 +2517,86 @@ static void quiet_note(void *c, const char *k, const char *v)
     (void)v;
 }
 
-/* Collects a file's oversize chunks into the context (see tracev3.h). */
-long st_tv3_prescan(st_tv3_ctx *ctx, const uint8_t *p, size_t n)
+/* Collects a file's oversize chunks, in file order (see tracev3.h). */
+st_tv3_ovset *st_tv3_prescan_collect(st_tv3_ctx *ctx, int fd, uint64_t n,
+                                     size_t *collected, size_t limit)
 {
+    st_tv3_ovset *set = calloc(1, sizeof *set);
     reader *r = malloc(sizeof *r);
-    if (!r)
-        return -1;
+    if (!set || !r) {
+        free(set);
+        free(r);
+        return NULL;
+    }
+    set->tail = &set->head;
+    set->collected = collected;
     st_sink quiet = {NULL, quiet_event, quiet_warn, quiet_note, NULL, NULL};
     reader_init(r, ctx, "prescan", &quiet);
-    r->mem = p;
-    r->mem_n = n;
+    r->fd_src = 1;
+    r->fd = fd;
+    r->mem_n = (size_t)n;
     r->prescan = 1;
-    size_t before = ctx->ov_count;
+    r->collect = set;
+    r->collected = collected;
+    r->collect_max = limit;
     char err[256];
     read_file(r, err, sizeof err);
     reader_free(r);
     free(r);
-    return (long)(ctx->ov_count - before);
+    return set;
+}
+
+int st_tv3_ovset_complete(const st_tv3_ovset *set)
+{
+    return set && !set->incomplete;
+}
+
+/* The same choice as a sequential prescan makes (parse_oversize): over
+ * the limit, or a duplicate of what the context holds, is dropped. */
+long st_tv3_prescan_merge(st_tv3_ctx *ctx, st_tv3_ovset *set)
+{
+    long kept = 0;
+    if (set && set->collected)
+        __atomic_sub_fetch(set->collected, set->bytes, __ATOMIC_RELAXED);
+    oversize *o = set ? set->head : NULL;
+    while (o) {
+        oversize *next = o->next;
+        size_t sz = o->vals_n + o->items_n + 2 + o->priv_n;
+        int over = ctx->ov_bytes + sz > OV_STORE_MAX;
+        int dup = 0;
+        for (oversize *c = ctx->ovtab[ov_hash(o->upper, o->lower, o->ref)];
+             c && !dup && !over; c = c->next)
+            dup = c->upper == o->upper && c->lower == o->lower &&
+                  c->ref == o->ref && memcmp(c->boot, o->boot, 16) == 0;
+        if (over || dup) {
+            ctx->ov_dropped += over;
+            free(o->buf);
+            free(o);
+        } else {
+            unsigned h = ov_hash(o->upper, o->lower, o->ref);
+            o->next = ctx->ovtab[h];
+            ctx->ovtab[h] = o;
+            ctx->ov_bytes += sz;
+            ctx->ov_count++;
+            kept++;
+        }
+        o = next;
+    }
+    free(set);
+    return kept;
+}
+
+void st_tv3_ovset_free(st_tv3_ovset *set)
+{
+    if (!set)
+        return;
+    if (set->collected)
+        __atomic_sub_fetch(set->collected, set->bytes, __ATOMIC_RELAXED);
+    while (set->head) {
+        oversize *o = set->head->next;
+        free(set->head->buf);
+        free(set->head);
+        set->head = o;
+    }
+    free(set);
 }

@@ -88,12 +88,27 @@ int st_tv3_read(st_tv3_ctx *ctx, st_input *in, const char *label,
 int st_tv3_read_mem(st_tv3_ctx *ctx, const uint8_t *p, size_t n,
                     const char *label, st_sink *sink, char *err,
                     size_t errlen);
-/* Collects the oversize chunks of a tracev3 file held in p[0..n) into the
- * context, so entries of other files of the same archive find them (an
- * entry and its oversize data can be in different files).  Emits nothing.
- * Keeps at most 16 MiB of oversize data per context.  Returns the number
- * of oversize chunks kept, -1 when out of memory. */
-long st_tv3_prescan(st_tv3_ctx *ctx, const uint8_t *p, size_t n);
+/* Collects the oversize chunks of the tracev3 files of an archive into
+ * the context, so entries of other files of the same archive find them
+ * (an entry and its oversize data can be in different files); at most
+ * 16 MiB of oversize data per context, the first seen kept.  In two steps,
+ * so that files can be scanned on several threads and give exactly what
+ * scanning them one after the other gives:
+ * st_tv3_prescan_collect reads the n bytes of the file open on fd with
+ * pread (nothing mapped: two 10 MB files mapped at once showed as 10 MB
+ * more peak memory) and only what no other thread changes (not the
+ * context's oversize table); it returns the file's oversize chunks in file
+ * order, or NULL when out of memory.  *collected (may be NULL; shared,
+ * atomic) counts the bytes the sets not yet merged or freed hold, and past
+ * `limit` a set is left incomplete (its file no longer read):
+ * st_tv3_ovset_complete says 0, collect that file again without a limit.  st_tv3_prescan_merge adds a set to the context, on one
+ * thread, in file order, and frees it; it returns the chunks kept. */
+typedef struct st_tv3_ovset st_tv3_ovset;
+st_tv3_ovset *st_tv3_prescan_collect(st_tv3_ctx *ctx, int fd, uint64_t n,
+                                     size_t *collected, size_t limit);
+int st_tv3_ovset_complete(const st_tv3_ovset *set);
+long st_tv3_prescan_merge(st_tv3_ctx *ctx, st_tv3_ovset *set);
+void st_tv3_ovset_free(st_tv3_ovset *set);
 
 /* Counts of the latest read with this context. */
 void st_tv3_last_stats(const st_tv3_ctx *ctx, st_tv3_stats *out);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1651,6 +1652,50 @@ TEST(folder_entry_point)
     }
 }
 
+/* The two-step prescan: a file's set merges its oversize chunks once
+ * (the same chunks again are duplicates); a shared limit leaves a set
+ * incomplete, which the caller must scan again. */
+TEST(prescan_collect_merge)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/0000000000000f85.tracev3", corpus_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (!corpus_dir[0] || fd < 0)
+        return;
+    struct stat sb;
+    CHECK_INT(fstat(fd, &sb), 0);
+    st_tv3_ctx *ctx = st_tv3_ctx_open(NULL, NULL);
+    CHECK(ctx != NULL);
+    if (!ctx) {
+        close(fd);
+        return;
+    }
+    st_tv3_ovset *a = st_tv3_prescan_collect(ctx, fd, (uint64_t)sb.st_size,
+                                             NULL, 0);
+    CHECK(st_tv3_ovset_complete(a));
+    long merged = st_tv3_prescan_merge(ctx, a);
+    CHECK(merged > 0);
+    size_t shared = 0;
+    st_tv3_ovset *b = st_tv3_prescan_collect(ctx, fd, (uint64_t)sb.st_size,
+                                             &shared, SIZE_MAX);
+    CHECK(st_tv3_ovset_complete(b));
+    CHECK(shared > 0);
+    CHECK_INT(st_tv3_prescan_merge(ctx, b), 0);        /* all duplicates */
+    CHECK_INT(shared, 0);                    /* merged: no longer held */
+    size_t tight = 0;
+    st_tv3_ovset *c = st_tv3_prescan_collect(ctx, fd, (uint64_t)sb.st_size,
+                                             &tight, 1);
+    CHECK(c != NULL && !st_tv3_ovset_complete(c));
+    st_tv3_ovset_free(c);
+    CHECK_INT(tight, 0);
+    /* a cut file: what was read before the cut is collected */
+    st_tv3_ovset *d = st_tv3_prescan_collect(ctx, fd, 4096, NULL, 0);
+    CHECK(st_tv3_ovset_complete(d));
+    st_tv3_ovset_free(d);
+    st_tv3_ctx_close(ctx);
+    close(fd);
+}
+
 int main(void)
 {
     if (find_corpus() < 0)
@@ -1669,6 +1714,7 @@ int main(void)
     RUN(tracev3_f85_libyal_values);
     RUN(tracev3_0030_values);
     RUN(tracev3_string_references);
+    RUN(prescan_collect_merge);
     if (make_synth_dir() == 0) {
         RUN(synth_every_record);
         RUN(synth_hostile);
