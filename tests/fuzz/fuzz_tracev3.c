@@ -6,7 +6,10 @@
  * The first input byte picks how the rest is used, so the fuzzer reaches
  * the inner parsers without having to find a valid header first:
  *   0: the whole file as given (with bit 2 set, also through the
- *      registered parser and the input layer);
+ *      registered parser and the input layer; with bit 3 set, also
+ *      through the archive prescan, collected with pread from a memfd,
+ *      under a shared limit when bit 4 is set, merged into a fresh
+ *      context that the file is then read with);
  *   1: the bytes are the inner chunks of an uncompressed chunkset, after a
  *      fixed header and catalog (process 1@2 with main and dsc images);
  *   2: the bytes are an LZ4 block body inside a "bv41" chunkset;
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +236,38 @@ static void on_note(void *c, const char *k, const char *v)
     (void)v;
 }
 
+/* The archive prescan over the bytes (written to a memfd, as the
+ * prescan reads files with pread), then a read that can find them. */
+static void prescanned(const uint8_t *p, size_t n, int limited, st_sink *s)
+{
+    int fd = memfd_create("fuzz-prescan", MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t off = 0;
+    while (off < n) {
+        ssize_t k = write(fd, p + off, n - off);
+        if (k <= 0)
+            break;
+        off += (size_t)k;
+    }
+    st_tv3_ctx *c = st_tv3_ctx_open(NULL, NULL);
+    if (c) {
+        size_t held = 0;
+        st_tv3_ovset *set = st_tv3_prescan_collect(c, fd, off, &held,
+                                                   limited ? 64 : SIZE_MAX);
+        if (st_tv3_ovset_complete(set))
+            st_tv3_prescan_merge(c, set);
+        else
+            st_tv3_ovset_free(set);
+        if (held != 0)
+            abort();                   /* merged or freed: nothing held */
+        char err[256];
+        st_tv3_read_mem(c, p, n, "fuzz.tracev3", s, err, sizeof err);
+        st_tv3_ctx_close(c);
+    }
+    close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -247,6 +283,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (mode) {
     case 0: {
         st_tv3_read_mem(ctx, data, size, "fuzz.tracev3", &s, err, sizeof err);
+        if (data[-1] & 8)
+            prescanned(data, size, (data[-1] & 16) != 0, &s);
         st_input *in;
         if (via_input && st_input_open_mem(&in, data, size, "fuzz") == 0) {
             size_t hn;
