@@ -244,7 +244,7 @@ int cmd_ingest(int argc, char **argv)
         return ST_EXIT_ERROR;
     }
     o.run_id = st_store_run_begin(st, "ingest");
-    st_store_group_begin(st);
+    st_store_group_begin(st, ST_GROUP_SECONDS);
     st_ingest_catch_interrupts(1);
     int bad = 0;
     for (int i = optind + 1; i < argc && !st_ingest_interrupted; i++) {

@@ -161,7 +161,7 @@ struct st_store {
      * when it began (CLOCK_MONOTONIC seconds), the inputs released into it
      * since, and how many such inputs a failed commit has cost */
     int group, group_open;
-    double group_since;
+    double group_since, group_seconds;
     int64_t group_inputs, group_lost;
     /* the bulk path: rows.row points at row[], which st_event_rows and
      * st_detail_rows read while their INSERTs step */
@@ -698,7 +698,11 @@ static int group_commit(st_store *st)
     return 0;
 }
 
-void st_store_group_begin(st_store *st) { st->group = 1; }
+void st_store_group_begin(st_store *st, double seconds)
+{
+    st->group = 1;
+    st->group_seconds = seconds;
+}
 
 int st_store_group_end(st_store *st)
 {
@@ -1077,8 +1081,8 @@ static void bind_result(st_store *st, sqlite3_stmt *q,
 }
 
 /* Completes the sources row and commits the input; in a group, releases
- * its savepoint and commits the group once ST_GROUP_SECONDS have passed
- * since the group's transaction began. */
+ * its savepoint and commits the group once its seconds have passed since
+ * the group's transaction began. */
 int st_store_source_commit(st_store *st, int64_t source_id,
                            const st_source_result *res)
 {
@@ -1099,7 +1103,7 @@ int st_store_source_commit(st_store *st, int64_t source_id,
             return -1;
         }
         st->in_source = 0;
-        if (mono_now() - st->group_since >= ST_GROUP_SECONDS)
+        if (mono_now() - st->group_since >= st->group_seconds)
             return group_commit(st);   /* a failure rejects this input */
         st->group_inputs++;
         return 0;

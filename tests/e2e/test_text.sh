@@ -170,7 +170,7 @@ ok "schema 1 case: ingest into it" $S ingest -q $T/v1.db $F/compact.txt
 eq "schema 1 case: upgraded to 3" "$(q $T/v1.db "PRAGMA user_version")" 3
 eq "schema 1 case: event_view redefined" "$(q $T/v1.db "SELECT count(backtrace) = 0 AND count(*) = (SELECT count(*) FROM events) FROM event_view")" 1
 # --- an interrupted ingest keeps every input it reported -------------------
-# Inputs are group-committed (about once a second); SIGTERM while the third
+# Inputs are group-committed (every 3 s); SIGTERM while the third
 # input (a FIFO) is being read must still leave the two reported inputs in
 # the case, roll the third back, and not start the fourth.
 mkfifo $T/slow.fifo

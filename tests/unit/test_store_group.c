@@ -12,6 +12,7 @@
 #include "store.h"
 
 #define CASE "/tmp/st_test_group.db"
+#define GROUP_S 0.3            /* the test's group interval */
 
 static st_store *open_case(int fresh)
 {
@@ -84,7 +85,7 @@ TEST(group_keeps_released_inputs_and_drops_rolled_back_ones)
     CHECK(st != NULL);
     if (!st)
         return;
-    st_store_group_begin(st);
+    st_store_group_begin(st, GROUP_S);
     int64_t a = one_input(st, "aa", 5, 1);
     CHECK(a > 0);
     CHECK(one_input(st, "bb", 7, 0) > 0);       /* rolled back */
@@ -98,7 +99,7 @@ TEST(group_keeps_released_inputs_and_drops_rolled_back_ones)
     CHECK_INT(opened, 0);
     CHECK_INT(st_store_add_note(st, a, "k", "v"), 0);
     CHECK_INT(st_store_tx_end(st, opened), 0);
-    /* the inputs took well under ST_GROUP_SECONDS: not on disk yet */
+    /* the inputs took well under GROUP_S: not on disk yet */
     CHECK_INT(committed_sources(), 0);
     CHECK_INT(st_store_group_end(st), 0);
     CHECK_INT(committed_sources(), 2);
@@ -121,10 +122,10 @@ TEST(group_commits_once_its_time_is_up)
     CHECK(st != NULL);
     if (!st)
         return;
-    st_store_group_begin(st);
+    st_store_group_begin(st, GROUP_S);
     CHECK(one_input(st, "aa", 1, 1) > 0);
     CHECK_INT(committed_sources(), 0);
-    usleep((useconds_t)(ST_GROUP_SECONDS * 1e6) + 50000);
+    usleep((useconds_t)(GROUP_S * 1e6) + 50000);
     CHECK(one_input(st, "bb", 1, 1) > 0);       /* its commit ends the group */
     CHECK_INT(committed_sources(), 2);
     CHECK(one_input(st, "cc", 1, 1) > 0);       /* a new group begins */
@@ -140,7 +141,7 @@ TEST(group_lost_by_sqlite_is_reported)
     CHECK(st != NULL);
     if (!st)
         return;
-    st_store_group_begin(st);
+    st_store_group_begin(st, GROUP_S);
     CHECK(one_input(st, "aa", 2, 1) > 0);
     CHECK(one_input(st, "bb", 2, 1) > 0);
     /* what SQLite does itself after a full disk or an I/O error */
@@ -174,7 +175,7 @@ TEST(without_a_group_each_input_commits)
     CHECK(st != NULL);
     if (!st)
         return;
-    st_store_group_begin(st);
+    st_store_group_begin(st, GROUP_S);
     CHECK(one_input(st, "cc", 2, 1) > 0);
     st_store_close(st);
     CHECK_INT(committed_sources(), 2);
