@@ -246,6 +246,20 @@ static void global_init(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* PRAGMA user_version of db, or -1 when it cannot be read (not SQLite). */
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    return v;
+}
+
 /* Schema 3 keeps the image and boot UUIDs of event_details as interned
  * ids: an older case's table is renamed before schema_sql creates the new
  * one, its UUIDs interned, and its rows copied over with their ids. */
@@ -314,13 +328,7 @@ int st_store_open(st_store **out, const char *path, int mode, char *err,
     }
     sqlite3_busy_timeout(st->db, 5000);
     sqlite3_stmt *q;
-    int version = -1, tables = 0;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW)
-            version = sqlite3_column_int(q, 0);
-        sqlite3_finalize(q);
-    }
+    int version = user_version(st->db), tables = 0;
     if (version < 0) {
         snprintf(err, errlen, "%s: not a sigtrail case (%s)", path,
                  sqlite3_errmsg(st->db));
@@ -844,15 +852,8 @@ st_str st_store_sender_frame(uint64_t sender_pc, st_str sender_uuid,
 
 int st_store_schema_of(sqlite3 *db)
 {
-    sqlite3_stmt *q;
-    int v = 0;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW)
-            v = sqlite3_column_int(q, 0);
-        sqlite3_finalize(q);
-    }
-    return v;
+    int v = user_version(db);
+    return v < 0 ? 0 : v;
 }
 
 /* Returns ev, or for text the ingest queue did not check, a copy in
