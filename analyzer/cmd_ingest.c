@@ -88,8 +88,11 @@ static void member_line(void *ctx, const st_walk_member *m)
         break;
     case ST_MEMBER_SKIPPED:      /* listed by `sigtrail sources` */
     case ST_MEMBER_ARCHIVE:
-        break;
+        return;
     }
+    /* one line per input as it ends, also into a file or a pipe: a log
+     * of a long ingest, or a watcher, sees what is in the case */
+    fflush(stdout);
 }
 
 /* Ingests a directory or archive through the walker (walk.h); returns 1
@@ -274,6 +277,7 @@ int cmd_ingest(int argc, char **argv)
             bad++;
             break;
         }
+        fflush(stdout);
     }
     if (st_ingest_interrupted) {
         st_error("ingest", "interrupted: %s holds every input reported "

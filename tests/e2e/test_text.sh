@@ -180,9 +180,11 @@ ipid=$!
 exec 7> $T/slow.fifo
 head -n 3 $F/compact.txt >&7
 for _ in $(seq 100); do [ "$(grep -c '^ingested' $T/int.out)" -ge 2 ] && break; sleep 0.1; done
+seen=$(grep -c '^ingested' $T/int.out)   # lines are flushed as inputs end
 kill -TERM $ipid; sleep 0.2
 tail -n +4 $F/compact.txt >&7; exec 7>&-
 wait $ipid; irc=$?
+eq "interrupted: both inputs reported while the third was read" "$seen" 2
 eq "interrupted: exit status 2" "$irc" 2
 has "interrupted: says so" "$(cat $T/int.err)" "interrupted: $T/int.db holds every input reported above"
 eq "interrupted: reported inputs are in the case, the rest are not" "$(q $T/int.db "SELECT group_concat(format) FROM sources")" "logshow-syslog,logshow-compact"
