@@ -656,12 +656,15 @@ static double mono_now(void)
 }
 
 /* Notes that the group's outer transaction is gone (committed, or rolled
- * back by SQLite after an I/O error): inputs released into it since the
- * last commit are lost when it was not committed. */
+ * back by SQLite after an I/O error): when it was not committed, the
+ * inputs released into it since the last commit are lost and the string
+ * cache is cleared. */
 static void group_closed(st_store *st, int committed)
 {
-    if (!committed)
+    if (!committed) {
         st->group_lost += st->group_inputs;
+        cache_clear(st);   /* ids interned in it are gone with it */
+    }
     st->group_open = 0;
     st->group_inputs = 0;
 }
@@ -673,7 +676,6 @@ static int group_hold(st_store *st)
 {
     if (st->group_open && sqlite3_get_autocommit(st->db)) {
         group_closed(st, 0);
-        cache_clear(st);
     }
     if (!st->group_open) {
         if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -692,14 +694,12 @@ static int group_commit(st_store *st)
         return 0;
     if (sqlite3_get_autocommit(st->db)) {
         group_closed(st, 0);
-        cache_clear(st);
         return -1;
     }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         fail(st, "commit");
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         group_closed(st, 0);
-        cache_clear(st);
         return -1;
     }
     group_closed(st, 1);
