@@ -50,6 +50,8 @@
  * it, or ST_STR_NULL when it does not fit or the UUID is missing. */
 st_str st_store_sender_frame(uint64_t sender_pc, st_str sender_uuid,
                              char *buf, size_t cap);
+/* A buffer size every stored '' fits in (UUIDs far longer than 36). */
+#define ST_SENDER_FRAME_CAP 4096
 
 /* The UUID columns of event_details as the C readers select them: interned
  * ids since schema 3 (read through the strings table), text in an older

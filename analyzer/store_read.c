@@ -95,9 +95,6 @@ static st_str tview(sqlite3_stmt *q, int col)
     ", d.timezone_name, d.signpost_name, d.signpost_scope, "               \
     "d.signpost_type, d.backtrace, d.source_json, d.extra"
 
-/* Room for a rebuilt one-frame backtrace (st_store_sender_frame). */
-#define FRAME_CAP 4096
-
 /* Prepares the time-ordered scan on db for filter f; details says whether
  * the case has event_details rows at all (without them the columns are
  * not selected: measured ~2x faster than probing an empty join per row).
@@ -166,8 +163,8 @@ static st_str uview(const strtab *t, sqlite3_stmt *q, int col)
 }
 
 /* Fills ev from the current row of a scan statement; views point into the
- * statement's row, into t and into frame (FRAME_CAP bytes, for a rebuilt
- * backtrace). */
+ * statement's row, into t and into frame (ST_SENDER_FRAME_CAP bytes, for
+ * a rebuilt backtrace). */
 static void decode_row(sqlite3_stmt *q, const strtab *t, int details,
                        st_event *ev, char *frame)
 {
@@ -220,7 +217,7 @@ static void decode_row(sqlite3_stmt *q, const strtab *t, int details,
     if (ev->backtrace_json.p && ev->backtrace_json.n == 0)
         ev->backtrace_json = st_store_sender_frame(ev->sender_pc,
                                                    ev->sender_uuid, frame,
-                                                   FRAME_CAP);
+                                                   ST_SENDER_FRAME_CAP);
     ev->source_json = tview(q, 36);
     ev->extra_json = tview(q, 37);
 }
@@ -243,7 +240,7 @@ int64_t st_store_scan(st_store *st, const st_scan_filter *f, st_scan_fn fn,
     }
     int64_t n = 0;
     st_event ev;
-    char frame[FRAME_CAP];
+    char frame[ST_SENDER_FRAME_CAP];
     while (sqlite3_step(q) == SQLITE_ROW) {
         decode_row(q, &t, details, &ev, frame);
         n++;
@@ -280,7 +277,7 @@ typedef struct tscan {
     int started;              /* the reader's statement holds a snapshot */
     int done, stop, failed;
     strtab t;                 /* loaded by the reader, views stay valid */
-    char frame[FRAME_CAP];    /* a rebuilt backtrace, copied per row */
+    char frame[ST_SENDER_FRAME_CAP];  /* a rebuilt backtrace, copied */
     char err[256];
 } tscan;
 

@@ -254,8 +254,6 @@ typedef struct tl_span {
     int64_t lo, hi;
 } tl_span;
 
-#define FRAME_CAP 4096         /* a rebuilt backtrace (st_store_sender_frame) */
-
 typedef struct scan {
     tl_case *c;
     const tl_filter *f;
@@ -279,7 +277,7 @@ typedef struct scan {
     tl_render_fn render;           /* NULL: events are copied, not rendered */
     void *rctx;
     st_out rtmp;                   /* this reader's rendering scratch */
-    char frame[FRAME_CAP];         /* the row's rebuilt backtrace */
+    char frame[ST_SENDER_FRAME_CAP]; /* the row's rebuilt backtrace */
 } scan;
 
 /* Resolves a strings.id through the in-memory table; absent for 0/NULL. */
